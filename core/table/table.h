@@ -1,0 +1,91 @@
+// table.h - Postfix-style lookup tables opened from "type:name" strings.
+//
+// A Table answers one key with found(value), not found, or an Error:
+// Retry for a temporary failure (database down, socket timeout: the caller
+// answers TEMP / 4xx / exit 75) or Config for a setup problem. A temporary
+// failure is never reported as "not found".
+//
+// Drivers register a factory by type name (registry.cc, one line per
+// driver), as Postfix's dict_open_info[] does. open() never fails: a table
+// that cannot be opened becomes a FailTable that reports the reason on every
+// lookup (Postfix's dict_surrogate), so a daemon keeps serving the rest;
+// open_checked() returns the error instead, for startup checks.
+//
+// Thread safety: lookup() may be called from several threads at once (lookupd
+// runs database lookups on a small worker pool); every driver must allow it.
+// lookup() may block (mysql:, socketmap:, tcp:).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/result.h"
+
+namespace core::config {
+class Config;
+}
+
+namespace core::table {
+
+using LookupResult = Result<std::optional<std::string>>;
+
+inline LookupResult found(std::string value) { return std::optional<std::string>(std::move(value)); }
+inline LookupResult not_found() { return std::optional<std::string>(); }
+
+class Table {
+ public:
+  virtual ~Table() = default;
+  // lookup - the value for KEY, not found, or an error.
+  virtual LookupResult lookup(std::string_view key) = 0;
+  // name - "type:name" as the admin wrote it, for log lines.
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+ private:
+  std::string name_;
+};
+
+// What a driver may need besides its own name: the daemon's parameters
+// (recipient_delimiter, timeouts) and nothing else.
+struct OpenContext {
+  const config::Config* config = nullptr;
+};
+
+// open_checked - open "type:name"; an unknown type or unreadable file is an Error.
+Result<std::unique_ptr<Table>> open_checked(std::string_view spec, const OpenContext& ctx);
+// open - like open_checked, but failures become a FailTable.
+std::unique_ptr<Table> open(std::string_view spec, const OpenContext& ctx);
+
+// FailTable - reports the same error for every key.
+class FailTable final : public Table {
+ public:
+  explicit FailTable(Error error) : error_(std::move(error)) {}
+  LookupResult lookup(std::string_view) override { return error_; }
+
+ private:
+  Error error_;
+};
+
+// TableList - several tables searched in order, as Postfix searches a map
+// list: the first table that finds the key wins, and the first error stops
+// the search (later tables are not consulted for that key).
+class TableList final : public Table {
+ public:
+  explicit TableList(std::vector<std::unique_ptr<Table>> tables) : tables_(std::move(tables)) {}
+  LookupResult lookup(std::string_view key) override;
+  const std::vector<std::unique_ptr<Table>>& tables() const { return tables_; }
+
+ private:
+  std::vector<std::unique_ptr<Table>> tables_;
+};
+
+// open_list - a TableList from a list of specs (commas/white space separated,
+// "inline:{a=1, b=2}" kept whole). Startup errors are returned.
+Result<std::unique_ptr<TableList>> open_list(std::string_view specs, const OpenContext& ctx);
+// split_specs - split a parameter value into table specs, keeping {...} whole.
+std::vector<std::string> split_specs(std::string_view specs);
+
+}  // namespace core::table
