@@ -82,8 +82,10 @@ LookupResult MysqlTable::lookup(std::string_view raw_key) {
   return found(std::move(out));
 }
 
-// query_template - "query", or the legacy select_field/table/where_field form.
-Result<std::string> query_template(const config::Config& cf, std::string_view label) {
+}  // namespace
+
+// mysql_query_template - "query", or the legacy select_field/table/where_field form.
+Result<std::string> mysql_query_template(const config::Config& cf, std::string_view label) {
   if (cf.raw("query")) return cf.get_literal("query");
   std::string parts[3];
   const char* names[3] = {"select_field", "table", "where_field"};
@@ -96,13 +98,11 @@ Result<std::string> query_template(const config::Config& cf, std::string_view la
                      cf.get_literal("additional_conditions"));
 }
 
-}  // namespace
-
 Result<std::unique_ptr<Table>> open_mysql_config(std::string label, const config::Config& cf,
                                                  const OpenContext& ctx) {
   auto settings = mysql_settings(cf, label);
   if (!settings) return settings.error();
-  auto query = query_template(cf, label);
+  auto query = mysql_query_template(cf, label);
   if (!query) return query.error();
   std::string result_format = cf.raw("result_format") ? cf.get_literal("result_format") : "%s";
   auto templates = MysqlTemplates::parse(std::move(*query), std::move(result_format), label);

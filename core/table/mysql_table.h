@@ -28,6 +28,9 @@ Result<mysql::Settings> mysql_settings(const config::Config& cf, std::string_vie
 Result<std::unique_ptr<Table>> open_mysql_config(std::string label, const config::Config& cf,
                                                  const OpenContext& ctx);
 
+// mysql_query_template - "query", or the legacy SELECT built from select_field etc.
+Result<std::string> mysql_query_template(const config::Config& cf, std::string_view label);
+
 // fold_key - ASCII lowercase, as Postfix folds keys for fixed-string tables.
 std::string fold_key(std::string_view key);
 
