@@ -161,7 +161,9 @@ TEST_CASE("mariadb: failover to the next host when the first is dead", "[mariadb
   bool unix_warned = false;
   for (const auto& w : log.warnings)
     if (w.find("connect to mysql server unix:/nonexistent/vmk-dead.sock") != std::string::npos) unix_warned = true;
-  CHECK(unix_warned);
+  // With a TCP live host the dead UNIX socket must have been tried first;
+  // with a UNIX live host the two sockets are equals and chosen at random.
+  if (env->hosts.rfind("inet:", 0) == 0) CHECK(unix_warned);
   TempCf wrong_pw(*env, std::string(kKvQuery) + "password = wrong\n");
   auto r = open_table("mysql:" + wrong_pw.path)->lookup("plain");
   REQUIRE(!r);
