@@ -80,6 +80,7 @@ def main():
                 env = dict(os.environ)
                 env.update(db.env(hosts=hosts))
                 env["VMAILKIT_TEST_MYSQL_CONTROL"] = ctl.path
+                env["VMAILKIT_TEST_SOURCE_ROOT"] = os.path.dirname(os.path.dirname(HERE))
                 print("== %s %s with hosts = %s" % (binary, spec, hosts), flush=True)
                 r = subprocess.run([binary, spec], env=env, timeout=240)
                 rc = rc or r.returncode

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,9 +18,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/table/table.h"
 
@@ -89,6 +92,54 @@ inline bool control(const std::string& cmd) {
   REQUIRE(n > 0);
   REQUIRE(std::string(buf, static_cast<size_t>(n)).rfind("ok", 0) == 0);
   return true;
+}
+
+// run_capture - run ARGV (no shell); stdout into *OUT; returns the exit status or -1.
+inline int run_capture(const std::vector<std::string>& argv, std::string* out) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  ::close(fds[1]);
+  out->clear();
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) out->append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// map_file_text - schema/postfix/NAME with its connection lines replaced by
+// the test server's.
+inline std::string map_file_text(const MariaEnv& env, const std::string& name) {
+  const char* root = std::getenv("VMAILKIT_TEST_SOURCE_ROOT");
+  std::string path = std::string(root ? root : ".") + "/schema/postfix/" + name;
+  std::ifstream in(path);
+  INFO(path);
+  REQUIRE(in);
+  std::string text, line;
+  int replaced = 0;
+  while (std::getline(in, line)) {
+    bool conn = false;
+    for (const char* p : {"hosts ", "user ", "password ", "dbname "})
+      if (line.rfind(p, 0) == 0) conn = true;
+    replaced += conn;
+    if (!conn) text += line + "\n";
+  }
+  CHECK(replaced == 4);
+  return text + "hosts = " + env.hosts + "\nuser = " + env.user + "\npassword = " + env.password +
+         "\ndbname = " + env.dbname + "\noption_group =\n";
 }
 
 }  // namespace vmk_test
