@@ -66,6 +66,20 @@ struct TempCf {
   ~TempCf() { std::remove(path.c_str()); }
 };
 
+// RawCf - a file with exactly TEXT.
+struct RawCf {
+  std::string path;
+  explicit RawCf(const std::string& text) {
+    char p[] = "/tmp/vmk-map-XXXXXX";
+    int fd = mkstemp(p);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = p;
+    std::ofstream(path) << text;
+  }
+  ~RawCf() { std::remove(path.c_str()); }
+};
+
 // open_table - open SPEC or fail the test with the reason.
 inline std::unique_ptr<core::table::Table> open_table(const std::string& spec) {
   auto t = core::table::open_checked(spec, {});

@@ -257,20 +257,6 @@ const char* const kMapFiles[] = {
     "mysql_relay_domains.cf", "mysql_transport_maps.cf", "mysql_sender_login_maps.cf",
 };
 
-// RawCf - a file with exactly TEXT.
-struct RawCf {
-  std::string path;
-  explicit RawCf(const std::string& text) {
-    char p[] = "/tmp/vmk-map-XXXXXX";
-    int fd = mkstemp(p);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path = p;
-    std::ofstream(path) << text;
-  }
-  ~RawCf() { std::remove(path.c_str()); }
-};
-
 }  // namespace
 
 TEST_CASE("mariadb: schema/postfix maps answer exactly as Postfix's own postmap -q", "[mariadb]") {
