@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -293,4 +295,35 @@ TEST_CASE("mariadb: schema/postfix maps answer exactly as Postfix's own postmap 
   rmdir(dir);
   CHECK(compared == 9 * static_cast<int>(std::size(kPfaKeys)));
   CHECK(found > 20);  // the comparison covered real answers, not only misses
+}
+
+TEST_CASE("mariadb: sessions are reused, bounded, and closed when idle", "[mariadb]") {
+  auto env = maria_env();
+  if (!env) return;
+  // The answer is the server's id of the session that ran the query.
+  TempCf cf(*env, "query = SELECT CONNECTION_ID() FROM DUAL WHERE '%s' <> ''\n"
+                  "max_connections = 2\nidle_interval = 1\n");
+  auto t = open_table("mysql:" + cf.path);
+  auto first = t->lookup("a");
+  REQUIRE(first);
+  REQUIRE(first->has_value());
+  CHECK(t->lookup("b")->value() == **first);  // reused
+  std::mutex mu;
+  std::set<std::string> ids;
+  std::vector<std::thread> threads;
+  for (int n = 0; n < 6; ++n)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = t->lookup("k");
+        std::lock_guard lock(mu);
+        ids.insert(r && r->has_value() ? **r : "error");
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(ids.count("error") == 0);
+  CHECK(ids.size() <= 2);  // max_connections bounds the sessions
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto later = t->lookup("c");
+  REQUIRE(later);
+  CHECK(ids.count(**later) == 0);  // idle sessions were closed; a new one answered
 }
