@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "core/config/config.h"
+
 namespace core::proto {
 namespace {
 
@@ -30,6 +32,16 @@ int connect_fd(int family, const sockaddr* addr, socklen_t len) {
 }
 
 }  // namespace
+
+// client_timeout - the configured timeout, 1s..1h, or the 10s default.
+Result<std::chrono::milliseconds> client_timeout(const config::Config* config) {
+  if (config == nullptr || !config->has(kClientTimeoutParam)) return kDefaultClientTimeout;
+  auto t = config->get_time(kClientTimeoutParam);
+  if (!t) return t.error();
+  if (t->count() < 1 || t->count() > 3600)
+    return config_error(fmt::format("{} must be between 1s and 1h", kClientTimeoutParam));
+  return std::chrono::milliseconds(*t);
+}
 
 // parse_host_port - split at the last ':'; "[v6]" loses its brackets.
 Result<Endpoint> parse_host_port(std::string_view text) {

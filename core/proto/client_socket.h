@@ -23,7 +23,17 @@
 
 #include "core/base/result.h"
 
+namespace core::config {
+class Config;
+}
+
 namespace core::proto {
+
+// Parameter for the socketmap: and tcp: client timeout (whole exchange).
+inline constexpr std::string_view kClientTimeoutParam = "table_client_timeout";
+inline constexpr std::chrono::milliseconds kDefaultClientTimeout{10000};
+// client_timeout - CONFIG's table_client_timeout (Postfix time units) if set, else 10s.
+Result<std::chrono::milliseconds> client_timeout(const config::Config* config);
 
 struct Endpoint {
   bool unix_socket = false;
