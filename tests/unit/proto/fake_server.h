@@ -1,11 +1,10 @@
 // fake_server.h - a tiny scripted lookup server for client-table tests.
 //
 // FakeServer listens on a unix socket in a fresh temp dir or on
-// 127.0.0.1:<ephemeral>, serves each connection in its own thread, splits requests by netstring or by line, and sends back whatever
-// the handler returns for each request (the handler must be thread-safe
-// if several clients connect at once) (raw bytes, framing included). An
-// empty string from the handler closes the connection without a reply.
-// Counters are atomic; stop() (or the destructor) joins the thread.
+// 127.0.0.1:<ephemeral>, serves each connection in its own thread, splits requests by netstring or by line,
+// and sends back whatever the handler returns for each request (the handler must be thread-safe if several
+// clients connect at once) (raw bytes, framing included). An empty string from the handler closes the
+// connection without a reply. Counters are atomic; stop() (or the destructor) joins the thread.
 #pragma once
 
 #include <arpa/inet.h>

@@ -59,7 +59,8 @@ TEST_CASE("socketmap table: found, not found, TEMP over unix and inet", "[unit]"
 
 TEST_CASE("socketmap table: PERM is a config error, odd replies are retry errors", "[unit]") {
   std::string reply;
-  auto srv = FakeServer::unix_socket(FakeServer::Framing::Netstring, [&](const std::string&) { return reply; });
+  auto srv =
+      FakeServer::unix_socket(FakeServer::Framing::Netstring, [&](const std::string&) { return reply; });
   auto t = open_ok("socketmap:" + srv->endpoint() + ":m");
   struct Case {
     std::string wire;
@@ -112,7 +113,8 @@ TEST_CASE("socketmap table: server closes the connection -> reconnect once", "[u
   CHECK(srv->requests() == 2);
 
   // Closing on every request: one resend only, then a retry error.
-  auto always = FakeServer::inet(FakeServer::Framing::Netstring, [](const std::string&) { return std::string(); });
+  auto always =
+      FakeServer::inet(FakeServer::Framing::Netstring, [](const std::string&) { return std::string(); });
   auto t2 = open_ok("socketmap:" + always->endpoint() + ":m");
   auto r2 = t2->lookup("k");
   REQUIRE(!r2);

@@ -23,7 +23,8 @@ TEST_CASE("tcp table: keys are hex-quoted, values decoded", "[unit]") {
   auto srv = FakeServer::inet(FakeServer::Framing::Line, [](const std::string& line) {
     auto req = core::proto::parse_tcp_request(line + "\n");
     if (!req.request()) return std::string("400 bad request\n");
-    if (req.key == "John Doe@Example.COM") return core::proto::tcp_answer(found("jd@example.org, backup@example.org"));
+    if (req.key == "John Doe@Example.COM")
+      return core::proto::tcp_answer(found("jd@example.org, backup@example.org"));
     if (req.key == "k\xc3\xa9y%") return core::proto::tcp_answer(found("v\r\n%"));
     if (req.key == "down") return core::proto::tcp_answer(core::retry_error("db down"));
     return core::proto::tcp_answer(not_found());
@@ -53,9 +54,18 @@ TEST_CASE("tcp table: reply classification", "[unit]") {
     std::string want_value;
   };
   std::vector<Case> cases = {
-      {"200 a%2cb\n", 0, "a,b"}, {"299 x\n", 0, "x"},    {"200  x\n", 0, " x"}, {"200 v\r\n", 0, "v\r"},
-      {"500 no\n", 1, ""},       {"554 no\n", 1, ""},    {"400 db\n", 2, ""},   {"500\n", 2, ""},
-      {"600 x\n", 2, ""},        {"200 %zz\n", 2, ""},   {"OK\n", 2, ""},       {"\n", 2, ""},
+      {"200 a%2cb\n", 0, "a,b"},
+      {"299 x\n", 0, "x"},
+      {"200  x\n", 0, " x"},
+      {"200 v\r\n", 0, "v\r"},
+      {"500 no\n", 1, ""},
+      {"554 no\n", 1, ""},
+      {"400 db\n", 2, ""},
+      {"500\n", 2, ""},
+      {"600 x\n", 2, ""},
+      {"200 %zz\n", 2, ""},
+      {"OK\n", 2, ""},
+      {"\n", 2, ""},
       {"200 " + std::string(4092, 'v') + "\n", 2, ""},  // 4097 bytes with LF
       {"200 " + std::string(4091, 'v') + "\n", 0, std::string(4091, 'v')},
   };

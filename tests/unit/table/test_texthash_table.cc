@@ -1,8 +1,7 @@
 // test_texthash_table.cc - texthash: postmap source files.
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
