@@ -37,12 +37,15 @@ const char* const kAlias[] = {
 // branches - the map queries of KIND as parsed templates.
 Result<std::vector<MysqlTemplates>> branches(std::string_view kind) {
   std::vector<const char*> sql;
-  if (kind == "domains") sql.assign(std::begin(kDomains), std::end(kDomains));
-  else if (kind == "mailbox") sql.assign(std::begin(kMailbox), std::end(kMailbox));
-  else if (kind == "alias") sql.assign(std::begin(kAlias), std::end(kAlias));
+  if (kind == "domains")
+    sql.assign(std::begin(kDomains), std::end(kDomains));
+  else if (kind == "mailbox")
+    sql.assign(std::begin(kMailbox), std::end(kMailbox));
+  else if (kind == "alias")
+    sql.assign(std::begin(kAlias), std::end(kAlias));
   else
-    return config_error(fmt::format("postfixadmin:{}: unknown kind \"{}\" (use domains, mailbox or alias)",
-                                    kind, kind));
+    return config_error(
+        fmt::format("postfixadmin:{}: unknown kind \"{}\" (use domains, mailbox or alias)", kind, kind));
   std::vector<MysqlTemplates> out;
   for (const char* s : sql) out.push_back(*MysqlTemplates::parse(s, "%s", "postfixadmin"));
   return out;
@@ -79,8 +82,7 @@ LookupResult PostfixadminTable::lookup(std::string_view raw_key) {
     size_t map = static_cast<size_t>(std::stoul(*row[0]));
     if (map >= per_map.size()) continue;
     if (row[1]->empty()) {
-      log::warning("table \"{}\": empty lookup result for: \"{}\" -- ignored", label_,
-                   log::printable(key));
+      log::warning("table \"{}\": empty lookup result for: \"{}\" -- ignored", label_, log::printable(key));
       continue;
     }
     if (!per_map[map].empty()) per_map[map].push_back(',');

@@ -8,12 +8,11 @@
 #pragma once
 
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,8 +38,9 @@ inline std::optional<MariaEnv> maria_env() {
   if (h == nullptr || d == nullptr) {
     static bool said = false;
     if (!said)
-      std::fprintf(stderr, "SKIPPED [mariadb] tests: VMAILKIT_TEST_MYSQL_HOSTS/_DBNAME unset; "
-                           "run tests/integration/test_mysql_table.py\n");
+      std::fprintf(stderr,
+                   "SKIPPED [mariadb] tests: VMAILKIT_TEST_MYSQL_HOSTS/_DBNAME unset; "
+                   "run tests/integration/test_mysql_table.py\n");
     said = true;
     WARN("SKIPPED: VMAILKIT_TEST_MYSQL_HOSTS/_DBNAME unset");
     return std::nullopt;
@@ -61,7 +61,8 @@ struct TempCf {
     path = p;
     std::ofstream(path) << "hosts = " << (hosts.empty() ? env.hosts : hosts) << "\nuser = " << env.user
                         << "\npassword = " << env.password << "\ndbname = " << env.dbname
-                        << "\noption_group =\n" << body;
+                        << "\noption_group =\n"
+                        << body;
   }
   ~TempCf() { std::remove(path.c_str()); }
 };

@@ -1,11 +1,10 @@
 // test_mysql_table_mariadb.cc - mysql: tables against a real private MariaDB
 // ([mariadb]; run by tests/integration/test_mysql_table.py).
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
 #include <mutex>
 #include <set>
-#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -41,14 +40,10 @@ TEST_CASE("mariadb: found, not found, rows, NULL and empty values", "[mariadb]")
     std::optional<std::string> want;
   };
   const Case cases[] = {
-      {"plain", "one"},
-      {"PLAIN", "one"},  // folded to lowercase before the query
-      {"nosuch", std::nullopt},
-      {"multi", "first,second,third"},
-      {"nulls", "kept"},
-      {"onlynull", std::nullopt},
-      {"empty", "after-empty"},
-      {"onlyempty", std::nullopt},
+      {"plain", "one"},         {"PLAIN", "one"},  // folded to lowercase before the query
+      {"nosuch", std::nullopt}, {"multi", "first,second,third"},
+      {"nulls", "kept"},        {"onlynull", std::nullopt},
+      {"empty", "after-empty"}, {"onlyempty", std::nullopt},
   };
   for (const auto& c : cases) {
     INFO(c.key);
@@ -58,7 +53,8 @@ TEST_CASE("mariadb: found, not found, rows, NULL and empty values", "[mariadb]")
   }
   int empty_warnings = 0;
   for (const auto& w : log.warnings)
-    if (w == "table \"mysql:" + cf.path + "\": empty lookup result for: \"empty\" -- ignored") ++empty_warnings;
+    if (w == "table \"mysql:" + cf.path + "\": empty lookup result for: \"empty\" -- ignored")
+      ++empty_warnings;
   CHECK(empty_warnings == 1);
 }
 
@@ -162,7 +158,8 @@ TEST_CASE("mariadb: failover to the next host when the first is dead", "[mariadb
   for (int i = 0; i < 5; ++i) CHECK(t->lookup("plain")->value() == "one");
   bool unix_warned = false;
   for (const auto& w : log.warnings)
-    if (w.find("connect to mysql server unix:/nonexistent/vmk-dead.sock") != std::string::npos) unix_warned = true;
+    if (w.find("connect to mysql server unix:/nonexistent/vmk-dead.sock") != std::string::npos)
+      unix_warned = true;
   // With a TCP live host the dead UNIX socket must have been tried first;
   // with a UNIX live host the two sockets are equals and chosen at random.
   if (env->hosts.rfind("inet:", 0) == 0) CHECK(unix_warned);
@@ -185,8 +182,10 @@ TEST_CASE("mariadb: concurrent lookups from several threads", "[mariadb]") {
       for (int i = 0; i < 150; ++i) {
         bool m = (i + n) % 2 == 0;
         auto r = t->lookup(m ? "multi" : "o'brien");
-        if (r && r->has_value() && **r == (m ? "first,second,third" : "quote")) ++good;
-        else ++bad;
+        if (r && r->has_value() && **r == (m ? "first,second,third" : "quote"))
+          ++good;
+        else
+          ++bad;
       }
     });
   for (auto& th : threads) th.join();
@@ -244,19 +243,47 @@ namespace {
 
 // Keys covering every row kind of tests/integration/fixtures/mysql_table.sql.
 const char* const kPfaKeys[] = {
-    "joe@example.com", "JOE@Example.COM", "ann@example.com", "gone@example.com",
-    "info@example.com", "off@example.com", "nosuch@example.com", "@example.com", "example.com",
-    "joe@alias.test", "ann@alias.test", "direct@alias.test", "nosuch@alias.test", "@alias.test",
-    "alias.test", "box@catchall.test", "fwd@catchall.test", "x@catchall.test", "@catchall.test",
-    "catchall.test", "backup.test", "off.test", "eve@off.test", "offalias.test",
-    "joe@offalias.test", "all", "joe", "o'x@example.com", "joe@example.com@alias.test",
+    "joe@example.com",
+    "JOE@Example.COM",
+    "ann@example.com",
+    "gone@example.com",
+    "info@example.com",
+    "off@example.com",
+    "nosuch@example.com",
+    "@example.com",
+    "example.com",
+    "joe@alias.test",
+    "ann@alias.test",
+    "direct@alias.test",
+    "nosuch@alias.test",
+    "@alias.test",
+    "alias.test",
+    "box@catchall.test",
+    "fwd@catchall.test",
+    "x@catchall.test",
+    "@catchall.test",
+    "catchall.test",
+    "backup.test",
+    "off.test",
+    "eve@off.test",
+    "offalias.test",
+    "joe@offalias.test",
+    "all",
+    "joe",
+    "o'x@example.com",
+    "joe@example.com@alias.test",
 };
 
 const char* const kMapFiles[] = {
-    "mysql_virtual_domains_maps.cf", "mysql_virtual_mailbox_maps.cf",
-    "mysql_virtual_alias_domain_mailbox_maps.cf", "mysql_virtual_alias_maps.cf",
-    "mysql_virtual_alias_domain_maps.cf", "mysql_virtual_alias_domain_catchall_maps.cf",
-    "mysql_relay_domains.cf", "mysql_transport_maps.cf", "mysql_sender_login_maps.cf",
+    "mysql_virtual_domains_maps.cf",
+    "mysql_virtual_mailbox_maps.cf",
+    "mysql_virtual_alias_domain_mailbox_maps.cf",
+    "mysql_virtual_alias_maps.cf",
+    "mysql_virtual_alias_domain_maps.cf",
+    "mysql_virtual_alias_domain_catchall_maps.cf",
+    "mysql_relay_domains.cf",
+    "mysql_transport_maps.cf",
+    "mysql_sender_login_maps.cf",
 };
 
 }  // namespace
@@ -301,8 +328,9 @@ TEST_CASE("mariadb: sessions are reused, bounded, and closed when idle", "[maria
   auto env = maria_env();
   if (!env) return;
   // The answer is the server's id of the session that ran the query.
-  TempCf cf(*env, "query = SELECT CONNECTION_ID() FROM DUAL WHERE '%s' <> ''\n"
-                  "max_connections = 2\nidle_interval = 1\n");
+  TempCf cf(*env,
+            "query = SELECT CONNECTION_ID() FROM DUAL WHERE '%s' <> ''\n"
+            "max_connections = 2\nidle_interval = 1\n");
   auto t = open_table("mysql:" + cf.path);
   auto first = t->lookup("a");
   REQUIRE(first);

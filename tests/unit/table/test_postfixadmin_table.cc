@@ -1,7 +1,6 @@
 // test_postfixadmin_table.cc - postfixadmin:KIND: names and the per-key SQL
 // (which maps are queried for which key shape), without a server.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "core/table/postfixadmin_table.h"
@@ -39,7 +38,7 @@ TEST_CASE("postfixadmin: maps queried per key shape, as Postfix would query them
       {"alias", "@example.com", "13"},  // %u empty: the alias-domain map is skipped
       {"alias", "example.com", "1"},    // no @: only the plain alias map
       {"alias", "joe", "1"},
-      {"alias", "joe@", "1"},           // nothing after @: %d maps skipped
+      {"alias", "joe@", "1"},  // nothing after @: %d maps skipped
       {"alias", "", ""},
       {"mailbox", "joe@example.com", "12"},
       {"mailbox", "@example.com", "1"},

@@ -2,7 +2,6 @@
 // documented map lists (schema/postfix/*.cf through mysql:, which the
 // mysql: tests check against Postfix's postmap) on a real MariaDB.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -15,13 +14,38 @@ using core::table::Table;
 namespace {
 
 const char* const kKeys[] = {
-    "joe@example.com", "JOE@Example.COM", "ann@example.com", "gone@example.com",
-    "info@example.com", "off@example.com", "nosuch@example.com", "@example.com", "example.com",
-    "joe@alias.test", "Ann@Alias.Test", "direct@alias.test", "nosuch@alias.test", "@alias.test",
-    "alias.test", "box@catchall.test", "fwd@catchall.test", "x@catchall.test", "@catchall.test",
-    "catchall.test", "backup.test", "off.test", "eve@off.test", "offalias.test",
-    "joe@offalias.test", "@offalias.test", "all", "joe", "joe@", "o'x@example.com",
-    "joe@example.com@alias.test", "x' OR '1'='1@alias.test",
+    "joe@example.com",
+    "JOE@Example.COM",
+    "ann@example.com",
+    "gone@example.com",
+    "info@example.com",
+    "off@example.com",
+    "nosuch@example.com",
+    "@example.com",
+    "example.com",
+    "joe@alias.test",
+    "Ann@Alias.Test",
+    "direct@alias.test",
+    "nosuch@alias.test",
+    "@alias.test",
+    "alias.test",
+    "box@catchall.test",
+    "fwd@catchall.test",
+    "x@catchall.test",
+    "@catchall.test",
+    "catchall.test",
+    "backup.test",
+    "off.test",
+    "eve@off.test",
+    "offalias.test",
+    "joe@offalias.test",
+    "@offalias.test",
+    "all",
+    "joe",
+    "joe@",
+    "o'x@example.com",
+    "joe@example.com@alias.test",
+    "x' OR '1'='1@alias.test",
 };
 
 struct Kind {
@@ -101,8 +125,10 @@ TEST_CASE("mariadb: postfixadmin alias/mailbox follow Postfix's key order", "[ma
   };
   const Case cases[] = {
       // Real addresses win over catch-alls (self-alias rows), through alias domains too.
-      {"alias", "joe@example.com", "joe@example.com -> joe@example.com,joe#example.com@autoreply.example.com"},
-      {"alias", "joe+tag@example.com", "joe@example.com -> joe@example.com,joe#example.com@autoreply.example.com"},
+      {"alias", "joe@example.com",
+       "joe@example.com -> joe@example.com,joe#example.com@autoreply.example.com"},
+      {"alias", "joe+tag@example.com",
+       "joe@example.com -> joe@example.com,joe#example.com@autoreply.example.com"},
       {"alias", "nobody@example.com", "@example.com -> postmaster@example.com"},
       {"alias", "joe@alias.test", "joe@alias.test -> joe@example.com,joe#example.com@autoreply.example.com"},
       {"alias", "direct@alias.test", "direct@alias.test -> ann@example.com"},
