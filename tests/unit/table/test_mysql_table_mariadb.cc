@@ -355,3 +355,29 @@ TEST_CASE("mariadb: sessions are reused, bounded, and closed when idle", "[maria
   REQUIRE(later);
   CHECK(ids.count(**later) == 0);  // idle sessions were closed; a new one answered
 }
+
+TEST_CASE("mariadb: option_file and option_group are read as Postfix reads them", "[mariadb]") {
+  auto env = maria_env();
+  if (!env) return;
+  // init-command in the option file makes the group that was read visible.
+  RawCf opt(
+      "[client]\ninit-command=SET @vmk_grp='client'\n"
+      "[vmkgroup]\ninit-command=SET @vmk_grp='vmkgroup'\n");
+  const std::string query = "query = SELECT IFNULL(@vmk_grp, 'none') FROM DUAL WHERE '%s' <> ''\n";
+  struct Case {
+    std::string extra;
+    const char* want;  // observed with Postfix 3.7.11 postmap -q on this machine
+  };
+  const Case cases[] = {
+      {"option_file = " + opt.path + "\n", "client"},
+      {"option_file = " + opt.path + "\noption_group = vmkgroup\n", "vmkgroup"},
+      {"option_file = " + opt.path + "\noption_group =\n", "client"},  // file given: [client] read anyway
+      {"", "none"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.extra);
+    // TempCf writes "option_group =" first; a later line in EXTRA overrides it.
+    TempCf cf(*env, c.extra + query);
+    CHECK(open_table("mysql:" + cf.path)->lookup("k")->value() == c.want);
+  }
+}
