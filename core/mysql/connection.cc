@@ -97,7 +97,8 @@ std::optional<QueryError> Connection::query(const std::string& sql, QueryResult*
       }
       mysql_free_result(res);
     } else if (mysql_field_count(db_) != 0) {
-      return QueryError{mysql_error(db_), lost(mysql_errno(db_))};
+      // Rows were due but could not be read: the session is out of step, drop it.
+      return QueryError{mysql_error(db_), true};
     }
     int next = mysql_next_result(db_);
     if (next == -1) break;
