@@ -381,3 +381,19 @@ TEST_CASE("mariadb: option_file and option_group are read as Postfix reads them"
     CHECK(open_table("mysql:" + cf.path)->lookup("k")->value() == c.want);
   }
 }
+
+TEST_CASE("mariadb: a query slower than read_timeout is Retry, not a hang", "[mariadb]") {
+  auto env = maria_env();
+  if (!env) return;
+  Quiet log;
+  TempCf cf(*env, "query = SELECT SLEEP(4) FROM DUAL WHERE '%s' <> ''\nread_timeout = 1\n");
+  auto t = open_table("mysql:" + cf.path);
+  auto start = std::chrono::steady_clock::now();
+  auto r = t->lookup("k");
+  auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(!r);
+  CHECK(r.error().kind == core::ErrorKind::Retry);
+  CHECK(took < std::chrono::milliseconds(3500));
+  CHECK(took >= std::chrono::milliseconds(900));  // it did wait for the server
+  INFO(r.error().text);
+}
