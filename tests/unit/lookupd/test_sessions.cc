@@ -93,7 +93,7 @@ TEST_CASE("socketmap session: lockstep replies, pipelined input waits", "[unit]"
   f.session = std::make_unique<SocketmapSession>(f.resolver, 65536);
   f.conn->session = f.session.get();
   // Two requests in one read: the second is parsed only after the first reply.
-  f.conn->feed(ns("virtual Alice+Tag@Ex.com") + ns("virtual nobody@x"));
+  f.conn->feed(ns("virtual alice+tag@ex.com") + ns("virtual nobody@x"));
   CHECK(f.conn->paused);
   CHECK(f.conn->out.empty());
   f.run_jobs();
