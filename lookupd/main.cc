@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/log/log.h"
+#include "core/proto/netstring.h"
 #include "core/server/server.h"
 #include "lookupd/resolver.h"
 #include "lookupd/sessions.h"
@@ -39,7 +40,9 @@ core::Status init(Server& server, const Config& config) {
   auto& resolver = *state.resolver;
   std::string listeners;
   for (const auto& address : settings->listen) {
-    auto st = server.listen(address, opts, [&resolver, max = opts.max_input](const auto&) {
+    // The whole frame ("<len>:" payload ",") must fit in max_input.
+    size_t max = opts.max_input - core::proto::kNetstringMaxPrefix - 2;
+    auto st = server.listen(address, opts, [&resolver, max](const auto&) {
       return std::make_unique<lookupd::SocketmapSession>(resolver, max);
     });
     if (!st) return st.error();

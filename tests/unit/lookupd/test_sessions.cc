@@ -159,3 +159,21 @@ TEST_CASE("tcp session: get lines, %XX keys and values, errors", "[unit]") {
   f.conn->feed(std::string(5000, 'a'));
   CHECK(f.conn->closed_flag);
 }
+
+TEST_CASE("sessions: keys at protocol limits", "[unit]") {
+  // Postfix 3.12 stops at 10000-byte keys; lookupd answers them normally.
+  std::string key(10000 - 7, 'k');
+  key += "@ex.com";
+  Fixture f;
+  f.session = std::make_unique<SocketmapSession>(f.resolver, 65536 - 34);
+  f.conn->session = f.session.get();
+  f.conn->feed(ns("virtual " + key));
+  f.run_jobs();
+  CHECK(f.conn->out == "9:NOTFOUND ,");
+  Fixture t;
+  t.session = std::make_unique<TcpSession>(t.resolver, "virtual", 65536);
+  t.conn->session = t.session.get();
+  t.conn->feed("get " + key + "\n");
+  t.run_jobs();
+  CHECK(t.conn->out == "500 not found\n");
+}
