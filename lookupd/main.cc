@@ -68,6 +68,8 @@ core::Status init(Server& server, const Config& config) {
 core::Status reload(Server&, const Config& config) {
   auto settings = lookupd::load_settings(config);
   if (!settings) return settings.error();
+  if (settings->listen != state.settings.listen || settings->tcp_listen != state.settings.tcp_listen)
+    core::log::warning("reload: lookupd_listen/lookupd_tcp_listen changes take effect after a restart");
   settings->tcp_listen = state.settings.tcp_listen;  // bound at startup: their maps must still exist
   auto maps = lookupd::open_maps(config, *settings);
   if (!maps) return maps.error();

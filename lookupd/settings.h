@@ -36,6 +36,7 @@ extern const std::span<const std::string_view> kParamPrefixes;
 struct TcpListen {
   std::string address;  // inet:host:port
   std::string map;      // map name
+  bool operator==(const TcpListen&) const = default;
 };
 
 struct Settings {
