@@ -17,8 +17,7 @@ bool iends_with(std::string_view s, std::string_view suffix) {
 // split_point - where LOCAL splits into user and extension, or npos (split_addr.c).
 size_t split_point(std::string_view local, const AddressPolicy& p) {
   if (local.empty() || p.delimiters.empty()) return std::string_view::npos;
-  if (iequals(local, "postmaster") || iequals(local, "MAILER-DAEMON") ||
-      iequals(local, p.double_bounce))
+  if (iequals(local, "postmaster") || iequals(local, "MAILER-DAEMON") || iequals(local, p.double_bounce))
     return std::string_view::npos;
   if (p.owner_request_special && p.delimiters.find('-') != std::string::npos) {
     if (local.size() >= 6 && iequals(local.substr(0, 6), "owner-")) return std::string_view::npos;

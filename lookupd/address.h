@@ -42,8 +42,8 @@
 namespace lookupd {
 
 struct AddressPolicy {
-  std::string delimiters;              // recipient_delimiter ("" = no extensions)
-  bool owner_request_special = true;   // owner_request_special
+  std::string delimiters;                       // recipient_delimiter ("" = no extensions)
+  bool owner_request_special = true;            // owner_request_special
   std::string double_bounce = "double-bounce";  // double_bounce_sender
 };
 

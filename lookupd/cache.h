@@ -34,12 +34,12 @@ using Clock = std::chrono::steady_clock;
 class Cache {
  public:
   struct Options {
-    std::chrono::seconds ttl{5};                 // positive answers; 0 = cache off
-    std::chrono::seconds negative_ttl{2};        // "not found" answers; 0 = not stored
-    std::chrono::seconds stale_max{3600};        // serve-stale limit, counted from the fetch
-    std::chrono::seconds stale_log_interval{60}; // one "serving stale" log line per key per interval
-    size_t max_entries = 10000;                  // LRU bound: entries
-    size_t max_bytes = 64 << 20;                 // LRU bound: key + value + kEntryOverhead bytes
+    std::chrono::seconds ttl{5};                  // positive answers; 0 = cache off
+    std::chrono::seconds negative_ttl{2};         // "not found" answers; 0 = not stored
+    std::chrono::seconds stale_max{3600};         // serve-stale limit, counted from the fetch
+    std::chrono::seconds stale_log_interval{60};  // one "serving stale" log line per key per interval
+    size_t max_entries = 10000;                   // LRU bound: entries
+    size_t max_bytes = 64 << 20;                  // LRU bound: key + value + kEntryOverhead bytes
     bool operator==(const Options&) const = default;
   };
 
@@ -83,7 +83,7 @@ class Cache {
   void erase(List::iterator it);
 
   Options options_;
-  List lru_;  // front = most recently used
+  List lru_;                                                    // front = most recently used
   std::unordered_map<std::string_view, List::iterator> index_;  // views into Entry::key
   size_t bytes_ = 0;
 };

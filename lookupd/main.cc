@@ -33,8 +33,9 @@ core::Status init(Server& server, const Config& config) {
   auto maps = lookupd::open_maps(config, *settings);
   if (!maps) return maps.error();
   state.settings = *settings;
-  state.resolver = std::make_unique<lookupd::Resolver>(
-      settings->address, [&server](auto work, auto done) { server.submit(std::move(work), std::move(done)); });
+  state.resolver = std::make_unique<lookupd::Resolver>(settings->address, [&server](auto work, auto done) {
+    server.submit(std::move(work), std::move(done));
+  });
   state.resolver->set_maps(*maps, settings->address);
   auto opts = server.listen_options();
   auto& resolver = *state.resolver;
@@ -81,12 +82,17 @@ core::Status reload(Server&, const Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return core::server::run_daemon(argc, argv, {
-      .name = "lookupd",
-      .params = lookupd::kParams,
-      .param_prefixes = lookupd::kParamPrefixes,
-      .init = init,
-      .reload = reload,
-      .on_usr1 = [] { if (state.resolver) core::log::info("stats: {}", state.resolver->summary()); },
-  });
+  return core::server::run_daemon(argc, argv,
+                                  {
+                                      .name = "lookupd",
+                                      .params = lookupd::kParams,
+                                      .param_prefixes = lookupd::kParamPrefixes,
+                                      .init = init,
+                                      .reload = reload,
+                                      .on_usr1 =
+                                          [] {
+                                            if (state.resolver)
+                                              core::log::info("stats: {}", state.resolver->summary());
+                                          },
+                                  });
 }

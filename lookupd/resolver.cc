@@ -22,7 +22,9 @@ std::string pending_key(std::string_view map, std::string_view key) {
 }  // namespace
 
 Resolver::Resolver(AddressPolicy policy, Submit submit, Now now)
-    : policy_(std::move(policy)), submit_(std::move(submit)), now_(std::move(now)),
+    : policy_(std::move(policy)),
+      submit_(std::move(submit)),
+      now_(std::move(now)),
       maps_(std::make_shared<MapSet>()) {}
 
 // set_maps - swap map sets, keeping caches that still match.
@@ -30,8 +32,7 @@ void Resolver::set_maps(std::shared_ptr<const MapSet> maps, AddressPolicy policy
   std::unordered_map<std::string, MapState> next;
   for (const auto& [name, map] : *maps) {
     auto old = state_.find(name);
-    if (old != state_.end() && old->second.spec == map->spec &&
-        old->second.cache->options() == map->cache) {
+    if (old != state_.end() && old->second.spec == map->spec && old->second.cache->options() == map->cache) {
       next.emplace(name, std::move(old->second));
     } else {
       MapState st;
@@ -49,9 +50,10 @@ void Resolver::unknown_map(std::string_view name) {
   stats_.unknown_map();
   if (unknown_logged_.count(name) || unknown_logged_.size() >= kMaxUnknownLogged) return;
   unknown_logged_.emplace(name);
-  core::log::warning("request for unknown map name \"{}\": define lookupd_map_{} or fix the "
-                     "map name in Postfix's main.cf",
-                     core::log::printable(name), core::log::printable(name));
+  core::log::warning(
+      "request for unknown map name \"{}\": define lookupd_map_{} or fix the "
+      "map name in Postfix's main.cf",
+      core::log::printable(name), core::log::printable(name));
 }
 
 // resolve - stats map, unknown map, empty key, cache hit, or a (shared) table lookup.
@@ -98,8 +100,8 @@ void Resolver::start_lookup(std::shared_ptr<const Map> map, std::string cache_ke
     auto start = std::chrono::steady_clock::now();
     out->result = map->address ? search_address(*map->table, cache_key, policy, map->propagate)
                                : map->table->lookup(cache_key);
-    out->latency = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - start);
+    out->latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   };
   auto done = [this, name = map->name, cache_key, out] { finish_lookup(name, cache_key, *out); };
   submit_(std::move(work), std::move(done));
@@ -124,9 +126,8 @@ void Resolver::finish_lookup(const std::string& name, const std::string& cache_k
 }
 
 // on_error - a stale positive answer if allowed, else the error (logged, throttled).
-core::table::LookupResult Resolver::on_error(const std::string& name, MapState& state,
-                                             MapCounters& c, const std::string& key,
-                                             const core::Error& error) {
+core::table::LookupResult Resolver::on_error(const std::string& name, MapState& state, MapCounters& c,
+                                             const std::string& key, const core::Error& error) {
   auto now = now_();
   if (error.retry()) {
     auto hit = state.cache->stale(key, now);
@@ -135,8 +136,7 @@ core::table::LookupResult Resolver::on_error(const std::string& name, MapState& 
       if (hit.log)
         core::log::warning("map {}: serving stale answer for \"{}\" (age {}s): {}", name,
                            core::log::printable(key),
-                           std::chrono::duration_cast<std::chrono::seconds>(hit.age).count(),
-                           error.text);
+                           std::chrono::duration_cast<std::chrono::seconds>(hit.age).count(), error.text);
       return core::table::found(*hit.value);
     }
   }
@@ -146,8 +146,7 @@ core::table::LookupResult Resolver::on_error(const std::string& name, MapState& 
       core::log::warning("map {}: lookup of \"{}\" failed: {} ({} more failures not logged)", name,
                          core::log::printable(key), error.text, state.errors_unlogged);
     else
-      core::log::warning("map {}: lookup of \"{}\" failed: {}", name, core::log::printable(key),
-                         error.text);
+      core::log::warning("map {}: lookup of \"{}\" failed: {}", name, core::log::printable(key), error.text);
     state.last_error_log = now;
     state.errors_unlogged = 0;
   } else {

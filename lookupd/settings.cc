@@ -75,8 +75,8 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   for (const auto& item : c.get_list("lookupd_tcp_listen")) {
     size_t eq = item.rfind('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-      return core::config_error(fmt::format(
-          "lookupd_tcp_listen: \"{}\": expected inet:host:port=mapname", item));
+      return core::config_error(
+          fmt::format("lookupd_tcp_listen: \"{}\": expected inet:host:port=mapname", item));
     s.tcp_listen.push_back({item.substr(0, eq), item.substr(eq + 1)});
   }
   s.address_maps = c.get_list("lookupd_address_maps");
@@ -104,22 +104,20 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
 }
 
 // open_maps - open each map's table list; unknown names in other parameters are errors.
-core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config& c,
-                                                      const Settings& s) {
+core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config& c, const Settings& s) {
   auto maps = std::make_shared<MapSet>();
   core::table::OpenContext ctx{&c};
   for (const auto& param : c.names_with_prefix(kMapPrefix)) {
     std::string name = param.substr(kMapPrefix.size());
     if (name == kStatsMap || name.find_first_of(": \t") != std::string::npos)
-      return core::config_error(fmt::format("{}: map name \"{}\" is reserved or contains ':' or space",
-                                            param, name));
+      return core::config_error(
+          fmt::format("{}: map name \"{}\" is reserved or contains ':' or space", param, name));
     auto m = std::make_shared<Map>();
     m->name = name;
     m->spec = c.get(param);
     auto list = core::table::open_list(m->spec, ctx);
     if (!list) return core::config_error(fmt::format("{}: {}", param, list.error().text));
-    if ((*list)->tables().empty())
-      return core::config_error(fmt::format("{}: no tables given", param));
+    if ((*list)->tables().empty()) return core::config_error(fmt::format("{}: no tables given", param));
     m->table = std::move(list.value());
     m->table->set_name(fmt::format("{} ({})", name, m->spec));
     m->address = contains(s.address_maps, name);
@@ -131,8 +129,8 @@ core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config
   }
   auto check = [&](std::string_view param, const std::string& name) -> core::Status {
     if (maps->count(name) == 0)
-      return core::config_error(fmt::format("{}: unknown map \"{}\" (define lookupd_map_{})",
-                                            std::string(param), name, name));
+      return core::config_error(
+          fmt::format("{}: unknown map \"{}\" (define lookupd_map_{})", std::string(param), name, name));
     return core::ok_status();
   };
   for (const auto& n : s.address_maps)
@@ -140,8 +138,8 @@ core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config
   for (const auto& n : s.propagate_maps) {
     if (auto st = check("lookupd_propagate_extension_maps", n); !st) return st.error();
     if (!contains(s.address_maps, n))
-      return core::config_error(fmt::format(
-          "lookupd_propagate_extension_maps: map \"{}\" is not in lookupd_address_maps", n));
+      return core::config_error(
+          fmt::format("lookupd_propagate_extension_maps: map \"{}\" is not in lookupd_address_maps", n));
   }
   for (const auto& t : s.tcp_listen)
     if (auto st = check("lookupd_tcp_listen", t.map); !st) return st.error();

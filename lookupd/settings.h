@@ -44,9 +44,9 @@ struct Settings {
   std::vector<TcpListen> tcp_listen;        // lookupd_tcp_listen: address=map
   std::vector<std::string> address_maps;    // lookupd_address_maps
   std::vector<std::string> propagate_maps;  // lookupd_propagate_extension_maps
-  AddressPolicy address;                    // recipient_delimiter, owner_request_special, double_bounce_sender
-  Cache::Options cache;                     // lookupd_cache_ttl, _negative_ttl, _stale_max, _cache_size, _cache_memory
-  std::chrono::seconds stats_interval{600}; // lookupd_stats_interval; 0 = off
+  AddressPolicy address;  // recipient_delimiter, owner_request_special, double_bounce_sender
+  Cache::Options cache;   // lookupd_cache_ttl, _negative_ttl, _stale_max, _cache_size, _cache_memory
+  std::chrono::seconds stats_interval{600};  // lookupd_stats_interval; 0 = off
 };
 
 // One lookupd map: a name Postfix asks for and the tables behind it.

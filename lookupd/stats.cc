@@ -6,7 +6,9 @@
 namespace lookupd {
 namespace {
 
-std::string ms(std::chrono::microseconds d) { return fmt::format("{:.1f}ms", d.count() / 1000.0); }
+std::string ms(std::chrono::microseconds d) {
+  return fmt::format("{:.1f}ms", d.count() / 1000.0);
+}
 
 }  // namespace
 
@@ -27,7 +29,8 @@ std::string Stats::summary() const {
     t.stale += c.stale;
     t.temp += c.temp;
     t.coalesced += c.coalesced;
-    std::chrono::microseconds avg(c.latency_count ? c.latency_sum.count() / static_cast<long long>(c.latency_count) : 0);
+    std::chrono::microseconds avg(
+        c.latency_count ? c.latency_sum.count() / static_cast<long long>(c.latency_count) : 0);
     per_map += fmt::format(" {}(requests={} hits={} misses={} stale={} temp={} avg={} max={})", name,
                            c.requests, c.hits, c.misses, c.stale, c.temp, ms(avg), ms(c.latency_max));
   }

@@ -21,10 +21,10 @@ namespace lookupd {
 
 struct MapCounters {
   uint64_t requests = 0;
-  uint64_t hits = 0;     // answered from a fresh cache entry
-  uint64_t misses = 0;   // went to the table
-  uint64_t stale = 0;    // table failed, answered from an expired entry
-  uint64_t temp = 0;     // answered TEMP/PERM
+  uint64_t hits = 0;       // answered from a fresh cache entry
+  uint64_t misses = 0;     // went to the table
+  uint64_t stale = 0;      // table failed, answered from an expired entry
+  uint64_t temp = 0;       // answered TEMP/PERM
   uint64_t coalesced = 0;  // waited for another client's identical lookup
   std::chrono::microseconds latency_sum{0};
   std::chrono::microseconds latency_max{0};

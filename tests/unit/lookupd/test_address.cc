@@ -10,7 +10,8 @@ using lookupd::test::RecordingTable;
 namespace {
 std::vector<std::string> keys(std::string_view key, const AddressPolicy& p) {
   std::vector<std::string> out;
-  for (const auto& f : key_forms(key, p)) out.push_back(f.key + (f.extension.empty() ? "" : " ext=" + f.extension));
+  for (const auto& f : key_forms(key, p))
+    out.push_back(f.key + (f.extension.empty() ? "" : " ext=" + f.extension));
   return out;
 }
 }  // namespace
@@ -38,7 +39,9 @@ TEST_CASE("address: key forms in MA_FIND_DEFAULT order", "[unit]") {
       {"double-bounce@ex.com", &multi, {"double-bounce@ex.com", "@ex.com"}},
       {"owner-list@ex.com", &multi, {"owner-list@ex.com", "@ex.com"}},
       {"list-request@ex.com", &multi, {"list-request@ex.com", "@ex.com"}},
-      {"list-request@ex.com", &dash_no_special, {"list-request@ex.com", "list@ex.com ext=-request", "@ex.com"}},
+      {"list-request@ex.com",
+       &dash_no_special,
+       {"list-request@ex.com", "list@ex.com ext=-request", "@ex.com"}},
       {"owner-list+x@ex.com", &plus, {"owner-list+x@ex.com", "owner-list@ex.com ext=+x", "@ex.com"}},
       {"Example.COM", &plus, {"example.com"}},  // bare domain (domain lists)
       {"@Example.com", &plus, {"@example.com"}},
@@ -54,9 +57,11 @@ TEST_CASE("address: key forms in MA_FIND_DEFAULT order", "[unit]") {
 TEST_CASE("address: each key form is tried on every table before the next form", "[unit]") {
   std::vector<std::string> log;
   std::vector<std::unique_ptr<core::table::Table>> tables;
-  tables.push_back(std::make_unique<RecordingTable>(std::map<std::string, std::string>{}, std::set<std::string>{}, &log, "t1:"));
-  tables.push_back(std::make_unique<RecordingTable>(std::map<std::string, std::string>{{"@ex.com", "catchall@ex.com"}},
-                                                    std::set<std::string>{}, &log, "t2:"));
+  tables.push_back(std::make_unique<RecordingTable>(std::map<std::string, std::string>{},
+                                                    std::set<std::string>{}, &log, "t1:"));
+  tables.push_back(
+      std::make_unique<RecordingTable>(std::map<std::string, std::string>{{"@ex.com", "catchall@ex.com"}},
+                                       std::set<std::string>{}, &log, "t2:"));
   core::table::TableList list(std::move(tables));
   AddressPolicy plus{"+", true, "double-bounce"};
   auto r = search_address(list, "u+e@ex.com", plus, true);
@@ -80,7 +85,8 @@ TEST_CASE("address: the first error stops the whole search", "[unit]") {
     INFO(c.name);
     std::vector<std::string> log;
     std::vector<std::unique_ptr<core::table::Table>> tables;
-    tables.push_back(std::make_unique<RecordingTable>(std::map<std::string, std::string>{}, c.fail, &log, "t1:"));
+    tables.push_back(
+        std::make_unique<RecordingTable>(std::map<std::string, std::string>{}, c.fail, &log, "t1:"));
     tables.push_back(std::make_unique<RecordingTable>(std::map<std::string, std::string>{{"@ex.com", "x@y"}},
                                                       std::set<std::string>{}, &log, "t2:"));
     core::table::TableList list(std::move(tables));
@@ -92,7 +98,8 @@ TEST_CASE("address: the first error stops the whole search", "[unit]") {
 }
 
 TEST_CASE("address: unmatched extension is propagated only for step-2 hits", "[unit]") {
-  RecordingTable t({{"alias@ex.com", "a@x.org, \"b,c\"@y.org,local"}, {"full+e@ex.com", "f@x.org"},
+  RecordingTable t({{"alias@ex.com", "a@x.org, \"b,c\"@y.org,local"},
+                    {"full+e@ex.com", "f@x.org"},
                     {"@ex.com", "@other.org"}});
   AddressPolicy plus{"+", true, "double-bounce"};
   struct Case {

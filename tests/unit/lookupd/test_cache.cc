@@ -86,7 +86,7 @@ TEST_CASE("cache: serve-stale only for positive entries younger than stale_max",
   CHECK(cache.stale("neg", t0 + 10s).state == Cache::State::Miss);
   CHECK(cache.stale("pos", t0 + 3599s).state == Cache::State::Stale);
   CHECK(cache.stale("pos", t0 + 3600s).state == Cache::State::Miss);
-  CHECK(cache.size() == 1);  // pos dropped as too old
+  CHECK(cache.size() == 1);                                         // pos dropped as too old
   CHECK(cache.get("neg", t0 + 3600s).state == Cache::State::Miss);  // expired negatives go on get()
   CHECK(cache.size() == 0);
 }

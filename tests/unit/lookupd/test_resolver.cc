@@ -1,6 +1,5 @@
 // test_resolver.cc - cache fast path, coalescing, serve-stale, errors, stats map.
 #include <catch2/catch.hpp>
-
 #include <deque>
 
 #include "core/log/log.h"
@@ -17,7 +16,9 @@ namespace {
 struct Jobs {
   std::deque<std::pair<std::function<void()>, std::function<void()>>> q;
   Resolver::Submit submit() {
-    return [this](std::function<void()> w, std::function<void()> d) { q.emplace_back(std::move(w), std::move(d)); };
+    return [this](std::function<void()> w, std::function<void()> d) {
+      q.emplace_back(std::move(w), std::move(d));
+    };
   }
   void run() {
     while (!q.empty()) {
@@ -42,7 +43,8 @@ struct Fixture {
   Resolver resolver{AddressPolicy{"+", true, "double-bounce"}, jobs.submit(), [this] { return now; }};
 
   explicit Fixture(std::chrono::seconds ttl = 5s, bool address = true, bool propagate = false) {
-    core::log::set_sink([this](core::log::Level l, std::string_view t) { logs.emplace_back(l, std::string(t)); });
+    core::log::set_sink(
+        [this](core::log::Level l, std::string_view t) { logs.emplace_back(l, std::string(t)); });
     auto t = std::make_unique<RecordingTable>(std::map<std::string, std::string>{
         {"u@ex.com", "maildir/u/"}, {"@ex.com", "catchall/"}, {"al@ex.com", "t@ex.org"}});
     table = t.get();
@@ -106,7 +108,8 @@ TEST_CASE("resolver: serve-stale during table errors, else TEMP; errors not cach
   f.now += 30s;
   CHECK(f.ask("vmb", "u@ex.com", 2) == std::vector<std::string>(2, "OK maildir/u/"));
   CHECK(f.ask("vmb", "u@ex.com") == std::vector<std::string>{"OK maildir/u/"});
-  CHECK(f.ask("vmb", "other@nowhere") == std::vector<std::string>{"TEMP fake: database down"});  // no stale negatives
+  CHECK(f.ask("vmb", "other@nowhere") ==
+        std::vector<std::string>{"TEMP fake: database down"});  // no stale negatives
   CHECK(f.ask("vmb", "new@ex.com") == std::vector<std::string>{"TEMP fake: database down"});
   int stale_lines = 0;
   for (const auto& [l, t] : f.logs)
@@ -130,7 +133,8 @@ TEST_CASE("resolver: table error log lines are throttled per map", "[unit]") {
   f.ask("vmb", "a@ex.com");
   REQUIRE(f.logs.size() == 2);
   CHECK(f.logs[0].second == "map vmb: lookup of \"a@ex.com\" failed: fake: database down");
-  CHECK(f.logs[1].second == "map vmb: lookup of \"a@ex.com\" failed: fake: database down (1 more failures not logged)");
+  CHECK(f.logs[1].second ==
+        "map vmb: lookup of \"a@ex.com\" failed: fake: database down (1 more failures not logged)");
 }
 
 TEST_CASE("resolver: unknown map, empty key, stats map", "[unit]") {
@@ -174,5 +178,6 @@ TEST_CASE("resolver: propagating maps keep the caller's extension case per cache
   CHECK(f.ask("vmb", "al+Tag@ex.com") == std::vector<std::string>{"OK t+Tag@ex.org"});
   CHECK(f.ask("vmb", "al+tag@ex.com") == std::vector<std::string>{"OK t+tag@ex.org"});
   CHECK(f.ask("vmb", "al+Tag@ex.com") == std::vector<std::string>{"OK t+Tag@ex.org"});
-  CHECK(f.table->asked() == std::vector<std::string>{"al+tag@ex.com", "al@ex.com", "al+tag@ex.com", "al@ex.com"});
+  CHECK(f.table->asked() ==
+        std::vector<std::string>{"al+tag@ex.com", "al@ex.com", "al+tag@ex.com", "al@ex.com"});
 }

@@ -1,11 +1,10 @@
 // test_sessions.cc - socketmap and tcp_table sessions fed bytes through a fake Connection.
 #include <catch2/catch.hpp>
-
 #include <deque>
 
 #include "core/log/log.h"
-#include "fake_table.h"
 #include "core/proto/netstring.h"
+#include "fake_table.h"
 #include "lookupd/sessions.h"
 
 using namespace lookupd;
@@ -13,7 +12,9 @@ using lookupd::test::RecordingTable;
 
 namespace {
 
-std::string ns(std::string_view payload) { return core::proto::encode_netstring(payload); }
+std::string ns(std::string_view payload) {
+  return core::proto::encode_netstring(payload);
+}
 
 // FakeConnection - records writes, pause/resume and close; feed() plays the
 // server's input loop (consume while not paused).
@@ -57,7 +58,9 @@ struct Fixture {
   std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs;
   std::vector<std::string> logs;
   Resolver resolver{AddressPolicy{"+", true, "double-bounce"},
-                    [this](std::function<void()> w, std::function<void()> d) { jobs.emplace_back(std::move(w), std::move(d)); }};
+                    [this](std::function<void()> w, std::function<void()> d) {
+                      jobs.emplace_back(std::move(w), std::move(d));
+                    }};
   std::shared_ptr<FakeConnection> conn = std::make_shared<FakeConnection>();
   std::unique_ptr<core::server::Session> session;
 
