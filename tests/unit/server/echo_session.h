@@ -2,7 +2,7 @@
 // running in a background thread, and a blocking test client.
 //
 // Requests are lines. "slow TEXT" answers "done TEXT\n" after a worker job
-// (pausing input meanwhile); "quit" closes; anything else is echoed as
+// (pausing input meanwhile); "hang" starts a 10 s worker job; "quit" closes; anything else is echoed as
 // "echo TEXT\n". EchoServer records on which thread DONE ran.
 #pragma once
 
@@ -43,6 +43,9 @@ class LineSession final : public core::server::Session {
     if (line == "quit") {
       conn->write("bye\n");
       conn->close();
+    } else if (line == "hang") {  // a lookup stuck far longer than any shutdown may wait
+      shared_->server->submit([] { std::this_thread::sleep_for(std::chrono::seconds(10)); }, [] {});
+      conn->write("hanging\n");
     } else if (line.starts_with("slow ")) {
       conn->pause_input();
       std::weak_ptr<Connection> weak = conn;
