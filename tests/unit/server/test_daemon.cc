@@ -46,6 +46,7 @@ void write_file(const std::string& path, const std::string& text) { std::ofstrea
 // spawn - fork a child running run_daemon with ARGS; its stderr goes to DIR/stderr.
 pid_t spawn(const TempDir& dir, std::vector<std::string> args) {
   args.insert(args.begin(), {"testd", "-c", dir.path});
+  std::fflush(nullptr);  // the child must not repeat our buffered output
   pid_t pid = fork();
   if (pid != 0) return pid;
   int err = open((dir.path + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
