@@ -83,9 +83,7 @@ void on_signal(evutil_socket_t sig, short, void* arg) {
     case SIGUSR1:
       if (d->spec.on_usr1) d->spec.on_usr1();
       break;
-    default:
-      d->stop_signal = static_cast<int>(sig);
-      d->server->stop();
+    default: d->stop_signal = static_cast<int>(sig); d->server->stop();
   }
 }
 
@@ -146,7 +144,8 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec) {
     std::printf("%s\n", usage(spec.name).c_str());
     return 0;
   }
-  if (!opts->args.empty()) return fatal_line(d, fmt::format("unexpected argument {}; {}", opts->args[0], usage(spec.name)));
+  if (!opts->args.empty())
+    return fatal_line(d, fmt::format("unexpected argument {}; {}", opts->args[0], usage(spec.name)));
   d.options = std::move(*opts);
   d.specs = common_params(spec.name);
   d.specs.insert(d.specs.end(), spec.params.begin(), spec.params.end());

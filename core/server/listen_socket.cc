@@ -35,7 +35,7 @@ struct FdGuard {
 
 // remove_stale_socket - unlink PATH if it is a socket nobody listens on.
 Status remove_stale_socket(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return ok_status();
   if (!S_ISSOCK(st.st_mode))
     return config_error(fmt::format("{} exists and is not a socket; remove it or choose another path", path));
@@ -142,8 +142,7 @@ Result<ListenAddress> parse_listen_address(const std::string& address) {
       return config_error(fmt::format("{}: expected unix:/absolute/path", address));
     return a;
   }
-  if (!s.starts_with("inet:"))
-    return config_error(fmt::format("{}: expected unix:/path or inet:host:port", address));
+  if (!s.starts_with("inet:")) return config_error(fmt::format("{}: expected unix:/path or inet:host:port", address));
   a.kind = ListenAddress::Kind::Inet;
   s.remove_prefix(5);
   size_t colon = s.rfind(':');

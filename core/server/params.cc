@@ -18,9 +18,8 @@ std::vector<config::ParamSpec> common_params(std::string_view daemon_name) {
   std::lock_guard lock(mu);
   if (auto it = cache.find(daemon_name); it != cache.end()) return it->second;
   static constexpr std::pair<std::string_view, std::string_view> kRows[] = {
-      {"_user", ""},           {"_idle_timeout", "300s"},     {"_max_connections", "1000"},
-      {"_max_request_size", "64k"}, {"_socket_owner", ""},     {"_socket_group", ""},
-      {"_socket_mode", "0666"},
+      {"_user", ""},         {"_idle_timeout", "300s"}, {"_max_connections", "1000"}, {"_max_request_size", "64k"},
+      {"_socket_owner", ""}, {"_socket_group", ""},     {"_socket_mode", "0666"},
   };
   std::vector<config::ParamSpec> specs{{"maillog_file", ""}};
   for (const auto& [suffix, value] : kRows) {

@@ -28,7 +28,7 @@ namespace core::server {
 class StreamConnection;
 
 struct Listener {
-  std::string address;  // as given to listen(), or socket_name() for port 0
+  std::string address;    // as given to listen(), or socket_name() for port 0
   std::string unix_path;  // removed on close
   ListenOptions options;
   std::string max_connections_param;  // "lookupd_max_connections", for the warning

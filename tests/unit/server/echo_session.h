@@ -6,10 +6,10 @@
 // "echo TEXT\n". EchoServer records on which thread DONE ran.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -57,8 +57,10 @@ class LineSession final : public core::server::Session {
             ++s->work_ran;
           },
           [s, weak, text] {
-            if (std::this_thread::get_id() == s->loop_thread.load()) ++s->done_on_loop;
-            else ++s->done_elsewhere;
+            if (std::this_thread::get_id() == s->loop_thread.load())
+              ++s->done_on_loop;
+            else
+              ++s->done_elsewhere;
             auto c = weak.lock();
             if (!c || c->closed()) return;
             c->write("done " + text + "\n");
@@ -85,8 +87,10 @@ class EchoServer {
       return std::make_unique<LineSession>(&shared_);
     });
     ok_ = st.ok();
-    if (!ok_) error_ = st.error().text;
-    else address_ = server_.bound_addresses().at(0);
+    if (!ok_)
+      error_ = st.error().text;
+    else
+      address_ = server_.bound_addresses().at(0);
   }
   void start() {
     thread_ = std::thread([this] { server_.run(); });

@@ -1,8 +1,8 @@
 // test_daemon.cc - run_daemon() in a forked child: config, logging, signals, privileges.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -23,9 +23,8 @@ Shared g_shared;
 
 core::Status init(core::server::Server& server, const core::config::Config& cfg) {
   g_shared.server = &server;
-  return server.listen(cfg.get("testd_listen"), server.listen_options(), [](const std::shared_ptr<Connection>&) {
-    return std::make_unique<LineSession>(&g_shared);
-  });
+  return server.listen(cfg.get("testd_listen"), server.listen_options(),
+                       [](const std::shared_ptr<Connection>&) { return std::make_unique<LineSession>(&g_shared); });
 }
 
 core::Status reload(core::server::Server&, const core::config::Config& cfg) {
@@ -54,9 +53,13 @@ pid_t spawn(const TempDir& dir, std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  core::server::DaemonSpec spec{
-      .name = "testd", .params = kTestParams, .param_prefixes = {}, .init = init, .reload = reload,
-      .on_usr1 = [] { core::log::info("usr1 counters"); }, .worker_threads = 2};
+  core::server::DaemonSpec spec{.name = "testd",
+                                .params = kTestParams,
+                                .param_prefixes = {},
+                                .init = init,
+                                .reload = reload,
+                                .on_usr1 = [] { core::log::info("usr1 counters"); },
+                                .worker_threads = 2};
   _exit(core::server::run_daemon(static_cast<int>(args.size()), argv.data(), spec));
 }
 
@@ -83,7 +86,7 @@ int exit_status(pid_t pid) {
 }
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return stat(path.c_str(), &st) == 0;
 }
 
@@ -92,7 +95,8 @@ bool exists(const std::string& path) {
 TEST_CASE("daemon serves, warns about unknown parameters, stops on SIGTERM despite a stuck job", "[unit]") {
   TempDir dir;
   std::string sock = dir.path + "/d.sock";
-  write_file(dir.path + "/vmailkit.cf", "maillog_file = " + dir.path + "/log\n# comment\ntestd_bogus = 1\ntestd_listen = unix:" + sock + "\n");
+  write_file(dir.path + "/vmailkit.cf",
+             "maillog_file = " + dir.path + "/log\n# comment\ntestd_bogus = 1\ntestd_listen = unix:" + sock + "\n");
   pid_t pid = spawn(dir, {"-v"});
   REQUIRE(wait_for([&] { return exists(sock); }));
   int fd = connect_to("unix:" + sock);
@@ -109,7 +113,8 @@ TEST_CASE("daemon serves, warns about unknown parameters, stops on SIGTERM despi
   CHECK_FALSE(exists(sock));
   close(fd);
   std::string log = read_file(dir.path + "/log");
-  CHECK_THAT(log, Catch::Contains("vmailkit/testd[") && Catch::Contains("warning: " + dir.path + "/vmailkit.cf:3: unknown parameter testd_bogus"));
+  CHECK_THAT(log, Catch::Contains("vmailkit/testd[") &&
+                      Catch::Contains("warning: " + dir.path + "/vmailkit.cf:3: unknown parameter testd_bogus"));
   CHECK_THAT(log, Catch::Contains("warning: serving clients as root; set testd_user"));
   CHECK_THAT(log, Catch::Contains("daemon stopping on signal 15"));
   CHECK(read_file(dir.path + "/stderr").empty());
@@ -169,9 +174,11 @@ TEST_CASE("daemon drops privileges to <name>_user", "[unit]") {
   TempDir dir;
   chmod(dir.path.c_str(), 0755);
   std::string sock = dir.path + "/p.sock";
-  write_file(dir.path + "/vmailkit.cf", "maillog_file = " + dir.path + "/log\ntestd_user = nobody\ntestd_listen = unix:" + sock + "\n");
+  write_file(dir.path + "/vmailkit.cf",
+             "maillog_file = " + dir.path + "/log\ntestd_user = nobody\ntestd_listen = unix:" + sock + "\n");
   pid_t pid = spawn(dir, {});
-  REQUIRE(wait_for([&] { return exists(sock) && read_file(dir.path + "/log").find("daemon started") != std::string::npos; }));
+  REQUIRE(wait_for(
+      [&] { return exists(sock) && read_file(dir.path + "/log").find("daemon started") != std::string::npos; }));
   std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
   CHECK_THAT(status, Catch::Contains("Uid:\t65534\t65534\t65534\t65534"));
   kill(pid, SIGTERM);

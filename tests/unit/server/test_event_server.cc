@@ -1,12 +1,11 @@
 // test_event_server.cc - EventServer + StreamConnection + WorkerPool with a line session.
-#include "core/server/event_server.h"
-
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <vector>
 
+#include "core/server/event_server.h"
 #include "tests/unit/server/echo_session.h"
 #include "tests/unit/server/test_support.h"
 
@@ -53,12 +52,12 @@ TEST_CASE("unix socket gets the configured mode and is removed at stop", "[unit]
   {
     EchoServer s("unix:" + path, o);
     REQUIRE(s.ok());
-    struct stat st{};
+    struct stat st {};
     REQUIRE(stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 07777) == 0660);
     s.start();
   }
-  struct stat st{};
+  struct stat st {};
   CHECK(stat(path.c_str(), &st) != 0);
 }
 

@@ -1,6 +1,4 @@
 // test_listen_socket.cc - address parsing and binding rules.
-#include "core/server/listen_socket.h"
-
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -8,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "core/server/listen_socket.h"
 #include "tests/unit/server/test_support.h"
 
 using core::server::ListenAddress;

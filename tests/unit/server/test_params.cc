@@ -1,7 +1,7 @@
 // test_params.cc - common_params and read_listen_options.
-#include "core/server/params.h"
-
 #include <catch2/catch.hpp>
+
+#include "core/server/params.h"
 
 using core::config::Config;
 
@@ -10,9 +10,10 @@ TEST_CASE("common_params names every shared parameter with its default", "[unit]
   std::map<std::string, std::string> got;
   for (const auto& s : specs) got[std::string(s.name)] = std::string(s.default_value);
   std::map<std::string, std::string> want = {
-      {"maillog_file", ""},          {"xd_user", ""},         {"xd_idle_timeout", "300s"},
-      {"xd_max_connections", "1000"}, {"xd_max_request_size", "64k"}, {"xd_socket_owner", ""},
-      {"xd_socket_group", ""},       {"xd_socket_mode", "0666"},
+      {"maillog_file", ""},           {"xd_user", ""},
+      {"xd_idle_timeout", "300s"},    {"xd_max_connections", "1000"},
+      {"xd_max_request_size", "64k"}, {"xd_socket_owner", ""},
+      {"xd_socket_group", ""},        {"xd_socket_mode", "0666"},
   };
   CHECK(got == want);
   // The names must stay valid: ask again for another daemon, then re-read.

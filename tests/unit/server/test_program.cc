@@ -1,9 +1,8 @@
 // test_program.cc - parse_options, load_config, warn_unknown.
-#include "core/server/program.h"
-
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "core/server/program.h"
 #include "tests/unit/server/test_support.h"
 
 using core::server::parse_options;
