@@ -66,6 +66,7 @@ class StreamConnection final : public Connection {
 
   void process();
   void arm_idle();
+  void update_reading();
   void finish();
 
   Listener* listener_;
@@ -80,6 +81,7 @@ class StreamConnection final : public Connection {
   bool closed_ = false;   // finished: no bufferevent any more
   bool eof_ = false;      // the client shut down its side
   bool in_process_ = false;
+  bool output_full_ = false;  // too many unread replies: not reading until they drain
 };
 
 }  // namespace core::server

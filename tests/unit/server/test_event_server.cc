@@ -1,4 +1,5 @@
 // test_event_server.cc - EventServer + StreamConnection + WorkerPool with a line session.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -224,4 +225,57 @@ TEST_CASE("listen errors are clear", "[unit]") {
 
   EchoServer bad("tcp:1", options());
   CHECK_THAT(bad.error(), Catch::Contains("expected unix:/path or inet:host:port"));
+}
+
+TEST_CASE("pipelined requests beyond max_input are fine while the session is paused", "[unit]") {
+  LogCapture logs;
+  EchoServer s("inet:127.0.0.1:0", options(256));
+  REQUIRE(s.ok());
+  s.start();
+  int fd = connect_to(s.address());
+  std::string batch = "slow p\n";
+  for (int i = 0; i < 100; ++i) batch += fmt::format("r{}\n", i);  // ~500 bytes waiting behind "slow p"
+  REQUIRE(send_all(fd, batch));
+  CHECK(read_line(fd) == "done p");
+  int good = 0;
+  for (int i = 0; i < 100; ++i) good += read_line(fd) == fmt::format("echo r{}", i);
+  CHECK(good == 100);
+  CHECK(logs.count("warning") == 0);
+  close(fd);
+}
+
+TEST_CASE("a client that does not read replies stops being read", "[unit]") {
+  TempDir dir;
+  EchoServer s("unix:" + dir.path + "/slow.sock", options(4096, 10));
+  REQUIRE(s.ok());
+  s.start();
+  int fd = connect_to(s.address());
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  const std::string line = std::string(99, 'q') + "\n";
+  std::string chunk;
+  for (int i = 0; i < 100; ++i) chunk += line;  // 10000 bytes, whole lines
+  size_t sent = 0;
+  auto last_progress = Clock::now();
+  while (sent < 20'000'000 && Clock::now() - last_progress < std::chrono::milliseconds(300)) {
+    ssize_t n = ::send(fd, chunk.data() + sent % chunk.size(), chunk.size() - sent % chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      last_progress = Clock::now();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  CHECK(sent < 8'000'000);  // without backpressure the server would swallow all 20 MB
+  fcntl(fd, F_SETFL, 0);
+  // Finish the last line, then every request still gets its reply.
+  size_t partial = sent % line.size();
+  if (partial != 0) REQUIRE(send_all(fd, line.substr(partial)));
+  size_t lines = (sent + line.size() - 1) / line.size();
+  shutdown(fd, SHUT_WR);
+  std::string want = "echo " + line.substr(0, 99);
+  size_t good = 0;
+  for (size_t i = 0; i < lines; ++i) good += read_line(fd) == want;
+  CHECK(good == lines);
+  CHECK(read_line(fd) == "<eof>");
+  close(fd);
 }
