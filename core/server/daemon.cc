@@ -109,6 +109,7 @@ int serve(Daemon& d) {
   if (!lo) return fatal_line(d, lo.error().text);
   EventServer server(std::string(d.spec.name), d.spec.worker_threads);
   server.set_listen_options(*lo);
+  server.set_stdio(d.options.stdio);
   d.server = &server;
   SignalEvents signals(server.base(), &d);
   if (d.spec.init) {
@@ -120,9 +121,15 @@ int serve(Daemon& d) {
   } else if (geteuid() == 0) {
     log::warning("serving clients as root; set {}_user to an unprivileged user", d.spec.name);
   }
+  if (d.options.stdio) {
+    if (auto st = server.serve_stdio(); !st) return fatal_line(d, st.error().text);
+  }
   log::info("daemon started -- configuration {}", d.options.config_dir);
   server.run();
-  log::info("daemon stopping on signal {}", d.stop_signal);
+  if (d.stop_signal != 0)
+    log::info("daemon stopping on signal {}", d.stop_signal);
+  else
+    log::debug("daemon stopping: the stdin client is done");
   if (!server.stop_workers(kWorkerGrace)) {
     // Returning would destroy tables under a running lookup.
     std::fflush(nullptr);

@@ -12,6 +12,7 @@
 
 #include "core/log/log.h"
 #include "core/server/listen_socket.h"
+#include "core/server/stdio_relay.h"
 #include "core/server/stream_connection.h"
 #include "core/server/worker_pool.h"
 
@@ -44,10 +45,18 @@ void refuse(Listener* l, int fd) {
   l->refused = 0;
 }
 
-struct AcceptContext {
-  EventServer* server;
-  Listener* listener;
-};
+// adopt - serve the connected socket FD with L's session factory.
+void adopt(event_base* base, Listener* l, int fd, std::string peer) {
+  bufferevent* bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    ::close(fd);
+    log::warning("{}: cannot allocate a buffer for client; dropping it", l->address);
+    return;
+  }
+  auto conn = std::make_shared<StreamConnection>(l, bev, std::move(peer));
+  l->connections.emplace(conn.get(), conn);
+  if (!conn->start(base)) conn->abort();
+}
 
 }  // namespace
 
@@ -70,6 +79,7 @@ EventServer::EventServer(std::string name, size_t threads) : name_(std::move(nam
 
 EventServer::~EventServer() {
   close_listeners();
+  relay_.reset();
   timers_.clear();
   workers_->stop(std::chrono::milliseconds(2000));
   workers_.reset();
@@ -84,16 +94,7 @@ static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len
     refuse(l, fd);
     return;
   }
-  event_base* base = evconnlistener_get_base(l->evl);
-  bufferevent* bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    ::close(fd);
-    log::warning("{}: cannot allocate a buffer for client; dropping it", l->address);
-    return;
-  }
-  auto conn = std::make_shared<StreamConnection>(l, bev, peer_name(sa, static_cast<size_t>(len)));
-  l->connections.emplace(conn.get(), conn);
-  if (!conn->start(base)) conn->abort();
+  adopt(evconnlistener_get_base(l->evl), l, fd, peer_name(sa, static_cast<size_t>(len)));
 }
 
 // on_accept_error - EMFILE and friends: log and keep listening.
@@ -108,6 +109,16 @@ static void on_accept_error(evconnlistener* evl, void* arg) {
 Status EventServer::listen(const std::string& address, const ListenOptions& options, SessionFactory factory) {
   auto parsed = parse_listen_address(address);
   if (!parsed) return parsed.error();
+  if (stdio_) {
+    if (!listeners_.empty()) return ok_status();  // -S serves the first service only
+    auto l = std::make_unique<Listener>();
+    l->address = "stdio";
+    l->options = options;
+    l->factory = std::move(factory);
+    l->max_connections_param = name_ + "_max_connections";
+    listeners_.push_back(std::move(l));
+    return ok_status();
+  }
   auto fds = open_listen_sockets(*parsed, options);
   if (!fds) return config_error(fmt::format("{}: {}", name_, fds.error().text));
   for (int fd : *fds) {
@@ -150,6 +161,18 @@ void EventServer::on_stop(int, short, void* arg) {
   s->close_listeners();
   s->timers_.clear();
   event_base_loopexit(s->base_, nullptr);
+}
+
+// serve_stdio - the first listener's session on stdin/stdout; stop when it ends.
+Status EventServer::serve_stdio() {
+  if (listeners_.empty()) return config_error(fmt::format("{}: -S: the daemon registered no service", name_));
+  relay_ = std::make_unique<StdioRelay>();
+  auto fd = start_stdio_relay(base_, this, *relay_);
+  if (!fd) return fd.error();
+  Listener* l = listeners_.front().get();
+  if (relay_->in == nullptr) l->on_empty = [this] { stop(); };  // a socket: no relay to drain
+  adopt(base_, l, *fd, "stdio");
+  return ok_status();
 }
 
 void EventServer::run() { event_base_dispatch(base_); }

@@ -175,6 +175,7 @@ void StreamConnection::finish() {
   bev_ = nullptr;
   if (!in_process_) session_.reset();
   listener_->connections.erase(this);  // may drop the last reference but for SELF
+  if (listener_->connections.empty() && listener_->on_empty) listener_->on_empty();
 }
 
 }  // namespace core::server

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -37,6 +38,7 @@ struct Listener {
   std::unordered_map<StreamConnection*, std::shared_ptr<StreamConnection>> connections;
   size_t refused = 0;  // since the last "too many connections" warning
   std::chrono::steady_clock::time_point last_refusal_warning{};
+  std::function<void()> on_empty;  // stdio mode: the one client is gone
 };
 
 class StreamConnection final : public Connection {

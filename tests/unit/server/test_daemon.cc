@@ -1,5 +1,6 @@
 // test_daemon.cc - run_daemon() in a forked child: config, logging, signals, privileges.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -43,13 +44,16 @@ std::string read_file(const std::string& path) {
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // spawn - fork a child running run_daemon with ARGS; its stderr goes to DIR/stderr.
-pid_t spawn(const TempDir& dir, std::vector<std::string> args) {
+pid_t spawn(const TempDir& dir, std::vector<std::string> args, int stdin_fd = -1, int stdout_fd = -1) {
   args.insert(args.begin(), {"testd", "-c", dir.path});
   std::fflush(nullptr);  // the child must not repeat our buffered output
   pid_t pid = fork();
   if (pid != 0) return pid;
   int err = open((dir.path + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   dup2(err, 2);
+  if (stdin_fd >= 0) dup2(stdin_fd, 0);
+  if (stdout_fd >= 0) dup2(stdout_fd, 1);
+  for (int fd = 3; fd < 1024; ++fd) close(fd);  // e.g. the parent's end of our stdin pipe
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -83,6 +87,28 @@ int exit_status(pid_t pid) {
   kill(pid, SIGKILL);
   waitpid(pid, &st, 0);
   return -1;
+}
+
+bool send_all_fd(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// read_all - everything until EOF (or a 3 s stall).
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 3000) <= 0) return out + "<timeout>";
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
 }
 
 bool exists(const std::string& path) {
@@ -184,4 +210,35 @@ TEST_CASE("daemon drops privileges to <name>_user", "[unit]") {
   kill(pid, SIGTERM);
   CHECK(exit_status(pid) == 0);
   CHECK_THAT(read_file(dir.path + "/log"), !Catch::Contains("serving clients as root"));
+}
+
+TEST_CASE("daemon -S serves one client on stdin/stdout pipes or a socket", "[unit]") {
+  TempDir dir;
+  std::string sock = dir.path + "/never.sock";
+  write_file(dir.path + "/vmailkit.cf", "maillog_file = " + dir.path + "/log\ntestd_listen = unix:" + sock + "\n");
+  SECTION("pipes, ended by EOF on stdin") {
+    int in[2], out[2];
+    REQUIRE(pipe(in) == 0);
+    REQUIRE(pipe(out) == 0);
+    pid_t pid = spawn(dir, {"-S"}, in[0], out[1]);
+    close(in[0]);
+    close(out[1]);
+    REQUIRE(send_all_fd(in[1], "one\nslow two\nthree\n"));
+    close(in[1]);
+    CHECK(read_all(out[0]) == "echo one\ndone two\necho three\n");
+    close(out[0]);
+    CHECK(exit_status(pid) == 0);
+  }
+  SECTION("a socket, ended by the session") {
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    pid_t pid = spawn(dir, {"-S"}, sv[1], sv[1]);
+    close(sv[1]);
+    REQUIRE(send_all(sv[0], "hi\nquit\nignored\n"));
+    CHECK(read_all(sv[0]) == "echo hi\nbye\n");
+    close(sv[0]);
+    CHECK(exit_status(pid) == 0);
+  }
+  CHECK_FALSE(exists(sock));  // -S binds nothing
+  CHECK(read_file(dir.path + "/stderr").empty());
 }
