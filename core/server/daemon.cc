@@ -3,6 +3,7 @@
 #include <event2/event.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -102,11 +103,21 @@ struct SignalEvents {
   }
 };
 
+// raise_fd_limit - max_connections is 1000 by default, the soft limit often 1024.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 // serve - everything after the config is known.
 int serve(Daemon& d) {
   const config::Config& cfg = *d.configs.back();
   auto lo = read_listen_options(cfg, d.spec.name);
   if (!lo) return fatal_line(d, lo.error().text);
+  raise_fd_limit();
   EventServer server(std::string(d.spec.name), d.spec.worker_threads);
   server.set_listen_options(*lo);
   server.set_stdio(d.options.stdio);
