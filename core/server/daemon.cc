@@ -37,7 +37,8 @@ struct Daemon {
 
 // fatal_line - one "fatal: " line on stderr and in the log; returns status 1.
 int fatal_line(const Daemon& d, const std::string& text) {
-  if (!d.log_on_stderr) std::fprintf(stderr, "%s: fatal: %s\n", std::string(d.spec.name).c_str(), text.c_str());
+  if (!d.log_on_stderr)
+    std::fprintf(stderr, "%s: fatal: %s\n", std::string(d.spec.name).c_str(), text.c_str());
   log::write(log::Level::Fatal, text);
   return 1;
 }

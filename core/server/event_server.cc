@@ -39,8 +39,8 @@ void refuse(Listener* l, int fd) {
   if (l->last_refusal_warning != std::chrono::steady_clock::time_point{} &&
       now - l->last_refusal_warning < kRefusalWarningInterval)
     return;
-  log::warning("{}: {} connections reached; refused {} client(s); raise {} if this is normal load", l->address,
-               l->options.max_connections, l->refused, l->max_connections_param);
+  log::warning("{}: {} connections reached; refused {} client(s); raise {} if this is normal load",
+               l->address, l->options.max_connections, l->refused, l->max_connections_param);
   l->last_refusal_warning = now;
   l->refused = 0;
 }
@@ -128,7 +128,8 @@ Status EventServer::listen(const std::string& address, const ListenOptions& opti
     l->options = options;
     l->factory = factory;
     l->max_connections_param = name_ + "_max_connections";
-    l->evl = evconnlistener_new(base_, on_accept, l.get(), LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+    l->evl =
+        evconnlistener_new(base_, on_accept, l.get(), LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
     if (l->evl == nullptr) {
       ::close(fd);
       return config_error(fmt::format("{}: libevent cannot listen on {}", name_, address));
@@ -153,7 +154,9 @@ void EventServer::every(std::chrono::seconds interval, std::function<void()> fn)
   timers_.push_back(std::move(t));
 }
 
-void EventServer::stop() { event_active(stop_event_, EV_READ, 0); }
+void EventServer::stop() {
+  event_active(stop_event_, EV_READ, 0);
+}
 
 // on_stop - on the loop thread: tear down everything that keeps the loop alive.
 void EventServer::on_stop(int, short, void* arg) {
@@ -175,9 +178,13 @@ Status EventServer::serve_stdio() {
   return ok_status();
 }
 
-void EventServer::run() { event_base_dispatch(base_); }
+void EventServer::run() {
+  event_base_dispatch(base_);
+}
 
-bool EventServer::stop_workers(std::chrono::milliseconds wait) { return workers_->stop(wait); }
+bool EventServer::stop_workers(std::chrono::milliseconds wait) {
+  return workers_->stop(wait);
+}
 
 // close_listeners - stop accepting, remove socket files, drop clients.
 void EventServer::close_listeners() {

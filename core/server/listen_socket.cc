@@ -22,7 +22,9 @@ namespace {
 
 constexpr int kBacklog = 1024;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // unique_fd - close on scope exit unless released.
 struct FdGuard {
@@ -66,7 +68,8 @@ Status set_socket_owner(const std::string& path, const ListenOptions& o) {
   }
   if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) && chown(path.c_str(), uid, gid) != 0)
     return config_error(fmt::format("chown {}: {}", path, errno_text()));
-  if (chmod(path.c_str(), o.unix_mode) != 0) return config_error(fmt::format("chmod {}: {}", path, errno_text()));
+  if (chmod(path.c_str(), o.unix_mode) != 0)
+    return config_error(fmt::format("chmod {}: {}", path, errno_text()));
   return ok_status();
 }
 
@@ -142,7 +145,8 @@ Result<ListenAddress> parse_listen_address(const std::string& address) {
       return config_error(fmt::format("{}: expected unix:/absolute/path", address));
     return a;
   }
-  if (!s.starts_with("inet:")) return config_error(fmt::format("{}: expected unix:/path or inet:host:port", address));
+  if (!s.starts_with("inet:"))
+    return config_error(fmt::format("{}: expected unix:/path or inet:host:port", address));
   a.kind = ListenAddress::Kind::Inet;
   s.remove_prefix(5);
   size_t colon = s.rfind(':');

@@ -86,7 +86,8 @@ Status setup_logging(std::string_view program, const Options& options, const con
   log::init(program);
   log::set_verbose(options.verbose);
   std::string why;
-  if (!log::set_file(config.get("maillog_file"), &why)) return config_error(fmt::format("maillog_file: {}", why));
+  if (!log::set_file(config.get("maillog_file"), &why))
+    return config_error(fmt::format("maillog_file: {}", why));
   return ok_status();
 }
 

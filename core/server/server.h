@@ -70,10 +70,10 @@ using SessionFactory = std::function<std::unique_ptr<Session>(const std::shared_
 // Limits and socket settings for one listener; defaults come from the
 // daemon's parameters (<daemon>_idle_timeout, ...), see ListenerParams.
 struct ListenOptions {
-  size_t max_input = 65536;                     // unconsumed input above this closes the client
-  std::chrono::seconds idle_timeout{300};       // no complete request for this long closes it
-  size_t max_connections = 1000;                // per listener; more are accepted and closed
-  std::string unix_owner;                       // unix sockets: chown after bind ("" = unchanged)
+  size_t max_input = 65536;                // unconsumed input above this closes the client
+  std::chrono::seconds idle_timeout{300};  // no complete request for this long closes it
+  size_t max_connections = 1000;           // per listener; more are accepted and closed
+  std::string unix_owner;                  // unix sockets: chown after bind ("" = unchanged)
   std::string unix_group;
   mode_t unix_mode = 0666;
 };
@@ -97,8 +97,8 @@ class Server {
 };
 
 struct DaemonSpec {
-  std::string_view name;                          // "lookupd": log tag vmailkit/lookupd, parameter prefix
-  std::span<const config::ParamSpec> params;      // the daemon's own parameters and defaults
+  std::string_view name;                             // "lookupd": log tag vmailkit/lookupd, parameter prefix
+  std::span<const config::ParamSpec> params;         // the daemon's own parameters and defaults
   std::span<const std::string_view> param_prefixes;  // dynamic names such as "lookupd_map_"
   // init - bind listeners and open tables (still privileged). An Error here
   // is a one-line fatal message and exit status 1. Every Config passed to

@@ -18,7 +18,9 @@
 namespace core::server {
 namespace {
 
-size_t pending(bufferevent* bev) { return evbuffer_get_length(bufferevent_get_output(bev)); }
+size_t pending(bufferevent* bev) {
+  return evbuffer_get_length(bufferevent_get_output(bev));
+}
 
 // maybe_shut - stdin ended and everything reached the session: tell it EOF.
 void maybe_shut(StdioRelay* r) {
@@ -50,7 +52,9 @@ void inner_read(bufferevent* bev, void* arg) {
   evbuffer_add_buffer(bufferevent_get_output(r->out), bufferevent_get_input(bev));
 }
 
-void inner_write(bufferevent*, void* arg) { maybe_shut(static_cast<StdioRelay*>(arg)); }
+void inner_write(bufferevent*, void* arg) {
+  maybe_shut(static_cast<StdioRelay*>(arg));
+}
 
 void inner_event(bufferevent* bev, short, void* arg) {
   auto* r = static_cast<StdioRelay*>(arg);
@@ -60,10 +64,14 @@ void inner_event(bufferevent* bev, short, void* arg) {
   maybe_stop(r);
 }
 
-void out_write(bufferevent*, void* arg) { maybe_stop(static_cast<StdioRelay*>(arg)); }
+void out_write(bufferevent*, void* arg) {
+  maybe_stop(static_cast<StdioRelay*>(arg));
+}
 
 // out_event - stdout is gone: nobody can read replies any more.
-void out_event(bufferevent*, short, void* arg) { static_cast<StdioRelay*>(arg)->server->stop(); }
+void out_event(bufferevent*, short, void* arg) {
+  static_cast<StdioRelay*>(arg)->server->stop();
+}
 
 Status check_pollable(int fd, const char* name) {
   struct stat st {};

@@ -104,8 +104,8 @@ void StreamConnection::process() {
   update_reading();
   size_t unread = evbuffer_get_length(bufferevent_get_input(bev_));
   if (wants_more && unread > listener_->options.max_input) {
-    log::warning("{}: client {} sent {} bytes without a complete request (limit {}); closing", listener_->address,
-                 peer_, unread, listener_->options.max_input);
+    log::warning("{}: client {} sent {} bytes without a complete request (limit {}); closing",
+                 listener_->address, peer_, unread, listener_->options.max_input);
     finish();
   } else if (eof_ && !paused_ && !output_full_ && unread == 0) {
     close();
@@ -123,9 +123,13 @@ void StreamConnection::update_reading() {
     bufferevent_disable(bev_, EV_READ);
 }
 
-void StreamConnection::on_read(bufferevent*, void* arg) { static_cast<StreamConnection*>(arg)->process(); }
+void StreamConnection::on_read(bufferevent*, void* arg) {
+  static_cast<StreamConnection*>(arg)->process();
+}
 
-void StreamConnection::on_resume(int, short, void* arg) { static_cast<StreamConnection*>(arg)->process(); }
+void StreamConnection::on_resume(int, short, void* arg) {
+  static_cast<StreamConnection*>(arg)->process();
+}
 
 // on_write - output drained: a closing connection can go now.
 void StreamConnection::on_write(bufferevent*, void* arg) {

@@ -24,8 +24,9 @@ Shared g_shared;
 
 core::Status init(core::server::Server& server, const core::config::Config& cfg) {
   g_shared.server = &server;
-  return server.listen(cfg.get("testd_listen"), server.listen_options(),
-                       [](const std::shared_ptr<Connection>&) { return std::make_unique<LineSession>(&g_shared); });
+  return server.listen(
+      cfg.get("testd_listen"), server.listen_options(),
+      [](const std::shared_ptr<Connection>&) { return std::make_unique<LineSession>(&g_shared); });
 }
 
 core::Status reload(core::server::Server&, const core::config::Config& cfg) {
@@ -41,7 +42,9 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 // spawn - fork a child running run_daemon with ARGS; its stderr goes to DIR/stderr.
 pid_t spawn(const TempDir& dir, std::vector<std::string> args, int stdin_fd = -1, int stdout_fd = -1) {
@@ -121,8 +124,9 @@ bool exists(const std::string& path) {
 TEST_CASE("daemon serves, warns about unknown parameters, stops on SIGTERM despite a stuck job", "[unit]") {
   TempDir dir;
   std::string sock = dir.path + "/d.sock";
-  write_file(dir.path + "/vmailkit.cf",
-             "maillog_file = " + dir.path + "/log\n# comment\ntestd_bogus = 1\ntestd_listen = unix:" + sock + "\n");
+  write_file(
+      dir.path + "/vmailkit.cf",
+      "maillog_file = " + dir.path + "/log\n# comment\ntestd_bogus = 1\ntestd_listen = unix:" + sock + "\n");
   pid_t pid = spawn(dir, {"-v"});
   REQUIRE(wait_for([&] { return exists(sock); }));
   int fd = connect_to("unix:" + sock);
@@ -139,8 +143,9 @@ TEST_CASE("daemon serves, warns about unknown parameters, stops on SIGTERM despi
   CHECK_FALSE(exists(sock));
   close(fd);
   std::string log = read_file(dir.path + "/log");
-  CHECK_THAT(log, Catch::Contains("vmailkit/testd[") &&
-                      Catch::Contains("warning: " + dir.path + "/vmailkit.cf:3: unknown parameter testd_bogus"));
+  CHECK_THAT(log,
+             Catch::Contains("vmailkit/testd[") &&
+                 Catch::Contains("warning: " + dir.path + "/vmailkit.cf:3: unknown parameter testd_bogus"));
   CHECK_THAT(log, Catch::Contains("warning: serving clients as root; set testd_user"));
   CHECK_THAT(log, Catch::Contains("daemon stopping on signal 15"));
   CHECK(read_file(dir.path + "/stderr").empty());
@@ -158,7 +163,8 @@ TEST_CASE("daemon reloads on SIGHUP and keeps the old config on errors", "[unit]
   REQUIRE(wait_for([&] { return read_file(dir.path + "/log").find("reloaded") != std::string::npos; }));
   write_file(dir.path + "/vmailkit.cf", "maillog_file = " + dir.path + "/log\ntestd_idle_timeout = soon\n");
   kill(pid, SIGHUP);
-  REQUIRE(wait_for([&] { return read_file(dir.path + "/log").find("keeping the old") != std::string::npos; }));
+  REQUIRE(
+      wait_for([&] { return read_file(dir.path + "/log").find("keeping the old") != std::string::npos; }));
   int fd = connect_to("unix:" + sock);
   REQUIRE(send_all(fd, "still\n"));
   CHECK(read_line(fd) == "echo still");
@@ -167,7 +173,8 @@ TEST_CASE("daemon reloads on SIGHUP and keeps the old config on errors", "[unit]
   CHECK(exit_status(pid) == 0);
   std::string log = read_file(dir.path + "/log");
   CHECK_THAT(log, Catch::Contains("test reload ok"));
-  CHECK_THAT(log, Catch::Contains("error: reload: " + dir.path + "/vmailkit.cf:2: bad testd_idle_timeout value"));
+  CHECK_THAT(log,
+             Catch::Contains("error: reload: " + dir.path + "/vmailkit.cf:2: bad testd_idle_timeout value"));
 }
 
 TEST_CASE("daemon startup failures are one fatal line and exit 1", "[unit]") {
@@ -179,8 +186,12 @@ TEST_CASE("daemon startup failures are one fatal line and exit 1", "[unit]") {
   TempDir dir;
   std::vector<Case> cases = {
       {"testd_listen = unix:/nonexistent-dir/x.sock\n", {}, "cannot bind unix:/nonexistent-dir/x.sock"},
-      {"testd_listen = unix:" + dir.path + "/x.sock\n", {"-o", "testd_socket_mode=999"}, "testd_socket_mode = 999"},
-      {"testd_listen = unix:" + dir.path + "/x.sock\n", {"-o", "testd_user=no-such-user-xyz"}, "no such user"},
+      {"testd_listen = unix:" + dir.path + "/x.sock\n",
+       {"-o", "testd_socket_mode=999"},
+       "testd_socket_mode = 999"},
+      {"testd_listen = unix:" + dir.path + "/x.sock\n",
+       {"-o", "testd_user=no-such-user-xyz"},
+       "no such user"},
       {"testd_listen = unix:" + dir.path + "/x.sock\n", {"-x"}, "unknown option -x"},
       {"  broken continuation\n", {}, "vmailkit.cf"},
   };
@@ -203,8 +214,9 @@ TEST_CASE("daemon drops privileges to <name>_user", "[unit]") {
   write_file(dir.path + "/vmailkit.cf",
              "maillog_file = " + dir.path + "/log\ntestd_user = nobody\ntestd_listen = unix:" + sock + "\n");
   pid_t pid = spawn(dir, {});
-  REQUIRE(wait_for(
-      [&] { return exists(sock) && read_file(dir.path + "/log").find("daemon started") != std::string::npos; }));
+  REQUIRE(wait_for([&] {
+    return exists(sock) && read_file(dir.path + "/log").find("daemon started") != std::string::npos;
+  }));
   std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
   CHECK_THAT(status, Catch::Contains("Uid:\t65534\t65534\t65534\t65534"));
   kill(pid, SIGTERM);
@@ -215,7 +227,8 @@ TEST_CASE("daemon drops privileges to <name>_user", "[unit]") {
 TEST_CASE("daemon -S serves one client on stdin/stdout pipes or a socket", "[unit]") {
   TempDir dir;
   std::string sock = dir.path + "/never.sock";
-  write_file(dir.path + "/vmailkit.cf", "maillog_file = " + dir.path + "/log\ntestd_listen = unix:" + sock + "\n");
+  write_file(dir.path + "/vmailkit.cf",
+             "maillog_file = " + dir.path + "/log\ntestd_listen = unix:" + sock + "\n");
   SECTION("pipes, ended by EOF on stdin") {
     int in[2], out[2];
     REQUIRE(pipe(in) == 0);

@@ -257,7 +257,8 @@ TEST_CASE("a client that does not read replies stops being read", "[unit]") {
   size_t sent = 0;
   auto last_progress = Clock::now();
   while (sent < 20'000'000 && Clock::now() - last_progress < std::chrono::milliseconds(300)) {
-    ssize_t n = ::send(fd, chunk.data() + sent % chunk.size(), chunk.size() - sent % chunk.size(), MSG_NOSIGNAL);
+    ssize_t n =
+        ::send(fd, chunk.data() + sent % chunk.size(), chunk.size() - sent % chunk.size(), MSG_NOSIGNAL);
     if (n > 0) {
       sent += static_cast<size_t>(n);
       last_progress = Clock::now();
