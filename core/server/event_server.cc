@@ -97,12 +97,21 @@ static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len
   adopt(evconnlistener_get_base(l->evl), l, fd, peer_name(sa, static_cast<size_t>(len)));
 }
 
-// on_accept_error - EMFILE and friends: log and keep listening.
+// on_accept_error - EMFILE and friends: the pending connection stays in the
+// backlog and would fail again at once, so pause accepting for a second.
 static void on_accept_error(evconnlistener* evl, void* arg) {
   auto* l = static_cast<Listener*>(arg);
   int err = EVUTIL_SOCKET_ERROR();
-  log::warning("{}: accept: {}", l->address, evutil_socket_error_to_string(err));
-  (void)evl;
+  log::warning("{}: accept: {}; pausing new connections for 1s", l->address,
+               evutil_socket_error_to_string(err));
+  evconnlistener_disable(evl);
+  timeval tv{1, 0};
+  evtimer_add(l->accept_retry, &tv);
+}
+
+static void on_accept_retry(evutil_socket_t, short, void* arg) {
+  auto* l = static_cast<Listener*>(arg);
+  if (l->evl != nullptr) evconnlistener_enable(l->evl);
 }
 
 // listen - bind now; serving starts when run() does.
@@ -135,6 +144,7 @@ Status EventServer::listen(const std::string& address, const ListenOptions& opti
       return config_error(fmt::format("{}: libevent cannot listen on {}", name_, address));
     }
     evconnlistener_set_error_cb(l->evl, on_accept_error);
+    l->accept_retry = evtimer_new(base_, on_accept_retry, l.get());
     log::debug("listening on {}", l->address);
     listeners_.push_back(std::move(l));
   }
@@ -191,6 +201,8 @@ void EventServer::close_listeners() {
   for (auto& l : listeners_) {
     if (l->evl != nullptr) evconnlistener_free(l->evl);
     l->evl = nullptr;
+    if (l->accept_retry != nullptr) event_free(l->accept_retry);
+    l->accept_retry = nullptr;
     if (!l->unix_path.empty()) unlink(l->unix_path.c_str());
     auto conns = std::move(l->connections);
     l->connections.clear();

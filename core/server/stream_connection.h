@@ -35,6 +35,7 @@ struct Listener {
   std::string max_connections_param;  // "lookupd_max_connections", for the warning
   SessionFactory factory;
   evconnlistener* evl = nullptr;
+  event* accept_retry = nullptr;  // re-enables evl after an accept error (EMFILE)
   std::unordered_map<StreamConnection*, std::shared_ptr<StreamConnection>> connections;
   size_t refused = 0;  // since the last "too many connections" warning
   std::chrono::steady_clock::time_point last_refusal_warning{};

@@ -1,5 +1,6 @@
 // test_event_server.cc - EventServer + StreamConnection + WorkerPool with a line session.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -278,5 +279,28 @@ TEST_CASE("a client that does not read replies stops being read", "[unit]") {
   for (size_t i = 0; i < lines; ++i) good += read_line(fd) == want;
   CHECK(good == lines);
   CHECK(read_line(fd) == "<eof>");
+  close(fd);
+}
+
+TEST_CASE("out of descriptors: accepting pauses, warns, and resumes", "[unit]") {
+  LogCapture logs;
+  EchoServer s("inet:127.0.0.1:0", options());
+  REQUIRE(s.ok());
+  s.start();
+  int fd = connect_to(s.address());  // queued in the kernel backlog before the limit drops
+  REQUIRE(fd >= 0);
+  rlimit old{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+  rlimit low = old;
+  int lowest_free = dup(0);  // descriptors are allocated lowest first
+  close(lowest_free);
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);  // no descriptor left for accept()
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &old) == 0);
+  CHECK(logs.count("pausing new connections for 1s") >= 1);
+  CHECK(logs.count("pausing new connections for 1s") <= 2);  // not a busy loop of warnings
+  REQUIRE(send_all(fd, "late\n"));
+  CHECK(read_line(fd) == "echo late");
   close(fd);
 }
