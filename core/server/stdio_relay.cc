@@ -76,8 +76,9 @@ void out_event(bufferevent*, short, void* arg) {
 Status check_pollable(int fd, const char* name) {
   struct stat st {};
   if (fstat(fd, &st) != 0) return config_error(fmt::format("{}: {}", name, std::strerror(errno)));
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-    return config_error(fmt::format("-S: {} must be a socket, pipe or terminal, not a file", name));
+  // epoll refuses regular files and most devices (/dev/null): they would hang.
+  if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !isatty(fd))
+    return config_error(fmt::format("-S: {} must be a socket, pipe or terminal", name));
   return ok_status();
 }
 

@@ -5,7 +5,8 @@
 // are relayed through a socketpair, because a StreamConnection needs one
 // full-duplex descriptor: stdin -> pair -> session -> pair -> stdout. The
 // server stops when the client is done and its replies are written.
-// Regular files cannot be polled and are refused. Loop thread only; owned
+// Regular files and devices such as /dev/null cannot be polled and are
+// refused. Loop thread only; owned
 // by the EventServer and freed before its event_base.
 #pragma once
 

@@ -195,15 +195,20 @@ TEST_CASE("daemon startup failures are one fatal line and exit 1", "[unit]") {
       {"testd_listen = unix:" + dir.path + "/x.sock\n", {"-x"}, "unknown option -x"},
       {"  broken continuation\n", {}, "vmailkit.cf"},
   };
+  cases.push_back({"testd_listen = unix:" + dir.path + "/x.sock\n",
+                   {"-S"},
+                   "-S: stdin must be a socket, pipe or terminal"});
+  int devnull = open("/dev/null", O_RDWR);
   for (const auto& c : cases) {
     INFO(c.want);
     write_file(dir.path + "/vmailkit.cf", c.cf);
-    pid_t pid = spawn(dir, c.args);
+    pid_t pid = spawn(dir, c.args, devnull, devnull);
     CHECK(exit_status(pid) == 1);
     std::string err = read_file(dir.path + "/stderr");
     CHECK_THAT(err, Catch::StartsWith("testd: fatal: ") && Catch::Contains(c.want));
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
   }
+  close(devnull);
 }
 
 TEST_CASE("daemon drops privileges to <name>_user", "[unit]") {
