@@ -3,6 +3,7 @@
 #include <event2/event.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,7 +37,8 @@ struct Daemon {
 
 // fatal_line - one "fatal: " line on stderr and in the log; returns status 1.
 int fatal_line(const Daemon& d, const std::string& text) {
-  if (!d.log_on_stderr) std::fprintf(stderr, "%s: fatal: %s\n", std::string(d.spec.name).c_str(), text.c_str());
+  if (!d.log_on_stderr)
+    std::fprintf(stderr, "%s: fatal: %s\n", std::string(d.spec.name).c_str(), text.c_str());
   log::write(log::Level::Fatal, text);
   return 1;
 }
@@ -83,9 +85,7 @@ void on_signal(evutil_socket_t sig, short, void* arg) {
     case SIGUSR1:
       if (d->spec.on_usr1) d->spec.on_usr1();
       break;
-    default:
-      d->stop_signal = static_cast<int>(sig);
-      d->server->stop();
+    default: d->stop_signal = static_cast<int>(sig); d->server->stop();
   }
 }
 
@@ -104,13 +104,24 @@ struct SignalEvents {
   }
 };
 
+// raise_fd_limit - max_connections is 1000 by default, the soft limit often 1024.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 // serve - everything after the config is known.
 int serve(Daemon& d) {
   const config::Config& cfg = *d.configs.back();
   auto lo = read_listen_options(cfg, d.spec.name);
   if (!lo) return fatal_line(d, lo.error().text);
+  raise_fd_limit();
   EventServer server(std::string(d.spec.name), d.spec.worker_threads);
   server.set_listen_options(*lo);
+  server.set_stdio(d.options.stdio);
   d.server = &server;
   SignalEvents signals(server.base(), &d);
   if (d.spec.init) {
@@ -122,9 +133,15 @@ int serve(Daemon& d) {
   } else if (geteuid() == 0) {
     log::warning("serving clients as root; set {}_user to an unprivileged user", d.spec.name);
   }
+  if (d.options.stdio) {
+    if (auto st = server.serve_stdio(); !st) return fatal_line(d, st.error().text);
+  }
   log::info("daemon started -- configuration {}", d.options.config_dir);
   server.run();
-  log::info("daemon stopping on signal {}", d.stop_signal);
+  if (d.stop_signal != 0)
+    log::info("daemon stopping on signal {}", d.stop_signal);
+  else
+    log::debug("daemon stopping: the stdin client is done");
   if (!server.stop_workers(kWorkerGrace)) {
     // Returning would destroy tables under a running lookup.
     std::fflush(nullptr);
@@ -146,7 +163,8 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec) {
     std::printf("%s\n", usage(spec.name).c_str());
     return 0;
   }
-  if (!opts->args.empty()) return fatal_line(d, fmt::format("unexpected argument {}; {}", opts->args[0], usage(spec.name)));
+  if (!opts->args.empty())
+    return fatal_line(d, fmt::format("unexpected argument {}; {}", opts->args[0], usage(spec.name)));
   d.options = std::move(*opts);
   d.specs = common_params(spec.name);
   d.specs.insert(d.specs.end(), spec.params.begin(), spec.params.end());

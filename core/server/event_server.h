@@ -24,6 +24,7 @@ struct event;
 namespace core::server {
 
 struct Listener;
+struct StdioRelay;
 class WorkerPool;
 
 class EventServer final : public Server {
@@ -41,6 +42,10 @@ class EventServer final : public Server {
   event_base* base() override { return base_; }
   void stop() override;
 
+  // set_stdio - -S mode: listen() binds nothing but remembers its first
+  // factory; serve_stdio() then serves stdin/stdout with it (see stdio_relay.h).
+  void set_stdio(bool on) { stdio_ = on; }
+  Status serve_stdio();
   // set_listen_options - what listen_options() returns (run_daemon fills it from the config).
   void set_listen_options(const ListenOptions& options) { options_ = options; }
   // run - the event loop; returns when stop() was called.
@@ -64,6 +69,8 @@ class EventServer final : public Server {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<Timer>> timers_;
   ListenOptions options_;
+  bool stdio_ = false;
+  std::unique_ptr<StdioRelay> relay_;
 };
 
 }  // namespace core::server

@@ -22,7 +22,9 @@ namespace {
 
 constexpr int kBacklog = 1024;
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 // unique_fd - close on scope exit unless released.
 struct FdGuard {
@@ -35,7 +37,7 @@ struct FdGuard {
 
 // remove_stale_socket - unlink PATH if it is a socket nobody listens on.
 Status remove_stale_socket(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return ok_status();
   if (!S_ISSOCK(st.st_mode))
     return config_error(fmt::format("{} exists and is not a socket; remove it or choose another path", path));
@@ -66,7 +68,8 @@ Status set_socket_owner(const std::string& path, const ListenOptions& o) {
   }
   if ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) && chown(path.c_str(), uid, gid) != 0)
     return config_error(fmt::format("chown {}: {}", path, errno_text()));
-  if (chmod(path.c_str(), o.unix_mode) != 0) return config_error(fmt::format("chmod {}: {}", path, errno_text()));
+  if (chmod(path.c_str(), o.unix_mode) != 0)
+    return config_error(fmt::format("chmod {}: {}", path, errno_text()));
   return ok_status();
 }
 

@@ -18,8 +18,12 @@ std::vector<config::ParamSpec> common_params(std::string_view daemon_name) {
   std::lock_guard lock(mu);
   if (auto it = cache.find(daemon_name); it != cache.end()) return it->second;
   static constexpr std::pair<std::string_view, std::string_view> kRows[] = {
-      {"_user", ""},           {"_idle_timeout", "300s"},     {"_max_connections", "1000"},
-      {"_max_request_size", "64k"}, {"_socket_owner", ""},     {"_socket_group", ""},
+      {"_user", ""},
+      {"_idle_timeout", "300s"},
+      {"_max_connections", "1000"},
+      {"_max_request_size", "64k"},
+      {"_socket_owner", ""},
+      {"_socket_group", ""},
       {"_socket_mode", "0666"},
   };
   std::vector<config::ParamSpec> specs{{"maillog_file", ""}};
@@ -44,7 +48,8 @@ Result<ListenOptions> read_listen_options(const config::Config& config, std::str
   o.max_connections = static_cast<size_t>(*maxconn);
   auto maxreq = config.get_size(p("_max_request_size"));
   if (!maxreq) return maxreq.error();
-  if (*maxreq < 256) return config_error(fmt::format("{}: must be at least 256 bytes", p("_max_request_size")));
+  if (*maxreq < 256)
+    return config_error(fmt::format("{}: must be at least 256 bytes", p("_max_request_size")));
   o.max_input = static_cast<size_t>(*maxreq);
   o.unix_owner = config.get(p("_socket_owner"));
   o.unix_group = config.get(p("_socket_group"));

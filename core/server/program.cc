@@ -8,7 +8,7 @@
 namespace core::server {
 
 std::string usage(std::string_view program) {
-  return fmt::format("usage: {} [-c config_dir] [-o name=value]... [-v]... [-h]", program);
+  return fmt::format("usage: {} [-c config_dir] [-o name=value]... [-v]... [-S] [-h]", program);
 }
 
 // parse_options - a small getopt(3) for "c:o:vh" that does not touch global state.
@@ -26,6 +26,10 @@ Result<Options> parse_options(int argc, char** argv, std::string_view program) {
       char c = arg[j];
       if (c == 'v') {
         ++opts.verbose;
+        continue;
+      }
+      if (c == 'S') {
+        opts.stdio = true;
         continue;
       }
       if (c == 'h') {

@@ -31,13 +31,14 @@ inline constexpr std::string_view kDefaultConfigDir = "/etc/vmailkit";
 // Options - what the command line said.
 struct Options {
   std::string config_dir{kDefaultConfigDir};  // -c DIR: reads DIR/vmailkit.cf
-  std::vector<std::string> overrides;          // -o name=value, in order
-  int verbose = 0;                             // one per -v
-  bool help = false;                           // -h
-  std::vector<std::string> args;               // operands after the options
+  std::vector<std::string> overrides;         // -o name=value, in order
+  int verbose = 0;                            // one per -v
+  bool help = false;                          // -h
+  bool stdio = false;                         // -S: serve one client on stdin/stdout (daemons)
+  std::vector<std::string> args;              // operands after the options
 };
 
-// parse_options - parse -c DIR, -o name=value, -v, -h (getopt style, so
+// parse_options - parse -c DIR, -o name=value, -v, -S, -h (getopt style, so
 // "-vv" and "-cDIR" work). PROGRAM names the program in error texts.
 Result<Options> parse_options(int argc, char** argv, std::string_view program);
 

@@ -9,6 +9,9 @@
 
 namespace core::server {
 
+// Replies waiting for a slow reader, above which we stop reading requests.
+constexpr size_t kMaxPendingOutput = 1 << 20;
+
 StreamConnection::StreamConnection(Listener* listener, bufferevent* bev, std::string peer)
     : listener_(listener), bev_(bev), peer_(std::move(peer)), address_(listener->address) {}
 
@@ -55,7 +58,7 @@ void StreamConnection::pause_input() {
   if (closed_ || paused_) return;
   paused_ = true;
   evtimer_del(idle_);
-  if (!closing_) bufferevent_disable(bev_, EV_READ);
+  update_reading();
 }
 
 // resume_input - parse what is buffered on the next loop turn, not inside
@@ -64,7 +67,7 @@ void StreamConnection::resume_input() {
   if (closed_ || !paused_) return;
   paused_ = false;
   if (closing_) return;
-  if (!eof_) bufferevent_enable(bev_, EV_READ);
+  update_reading();
   arm_idle();
   event_active(resume_, EV_READ, 0);
 }
@@ -74,7 +77,8 @@ void StreamConnection::process() {
   if (in_process_ || closed_) return;
   auto self = shared_from_this();
   in_process_ = true;
-  while (!paused_ && !closing_ && !closed_) {
+  bool wants_more = false;  // the session saw every byte and asked for more
+  while (!paused_ && !closing_ && !closed_ && !output_full_) {
     evbuffer* in = bufferevent_get_input(bev_);
     size_t len = evbuffer_get_length(in);
     if (len == 0) break;
@@ -82,33 +86,61 @@ void StreamConnection::process() {
     size_t used = session_->on_input(self, std::string_view(data, len));
     if (closed_) break;
     if (used > len) log::panic("{}: session consumed {} of {} bytes", listener_->address, used, len);
-    if (used == 0) break;
+    if (used == 0) {
+      wants_more = true;
+      break;
+    }
     evbuffer_drain(in, used);
     if (!paused_ && !closing_) arm_idle();
+    // A client that sends requests but does not read replies must not grow
+    // our output buffer without limit: stop reading until it drains.
+    if (evbuffer_get_length(bufferevent_get_output(bev_)) > kMaxPendingOutput) output_full_ = true;
   }
   in_process_ = false;
   if (closed_ || closing_) {
     if (closed_) session_.reset();
     return;
   }
+  update_reading();
   size_t unread = evbuffer_get_length(bufferevent_get_input(bev_));
-  if (unread > listener_->options.max_input) {
-    log::warning("{}: client {} sent {} bytes without a complete request (limit {}); closing", listener_->address,
-                 peer_, unread, listener_->options.max_input);
+  if (wants_more && unread > listener_->options.max_input) {
+    log::warning("{}: client {} sent {} bytes without a complete request (limit {}); closing",
+                 listener_->address, peer_, unread, listener_->options.max_input);
     finish();
-  } else if (eof_ && !paused_) {
+  } else if (eof_ && !paused_ && !output_full_ && unread == 0) {
     close();
+  } else if (eof_ && wants_more) {
+    close();  // an incomplete last request will never be completed
   }
 }
 
-void StreamConnection::on_read(bufferevent*, void* arg) { static_cast<StreamConnection*>(arg)->process(); }
+// update_reading - read from the socket only when the input will be parsed.
+void StreamConnection::update_reading() {
+  if (closed_) return;
+  if (!paused_ && !closing_ && !eof_ && !output_full_)
+    bufferevent_enable(bev_, EV_READ);
+  else
+    bufferevent_disable(bev_, EV_READ);
+}
 
-void StreamConnection::on_resume(int, short, void* arg) { static_cast<StreamConnection*>(arg)->process(); }
+void StreamConnection::on_read(bufferevent*, void* arg) {
+  static_cast<StreamConnection*>(arg)->process();
+}
+
+void StreamConnection::on_resume(int, short, void* arg) {
+  static_cast<StreamConnection*>(arg)->process();
+}
 
 // on_write - output drained: a closing connection can go now.
 void StreamConnection::on_write(bufferevent*, void* arg) {
   auto* c = static_cast<StreamConnection*>(arg);
-  if (c->closing_ && evbuffer_get_length(bufferevent_get_output(c->bev_)) == 0) c->finish();
+  if (c->closing_ && evbuffer_get_length(bufferevent_get_output(c->bev_)) == 0) {
+    c->finish();
+  } else if (c->output_full_) {
+    c->output_full_ = false;
+    c->update_reading();
+    event_active(c->resume_, EV_READ, 0);
+  }
 }
 
 // on_event - EOF: answer what is buffered, then close; errors and write
@@ -118,7 +150,7 @@ void StreamConnection::on_event(bufferevent*, short what, void* arg) {
   auto self = c->shared_from_this();
   if (what & BEV_EVENT_EOF) {
     c->eof_ = true;
-    bufferevent_disable(c->bev_, EV_READ);
+    c->update_reading();
     c->process();
     return;
   }
@@ -147,6 +179,7 @@ void StreamConnection::finish() {
   bev_ = nullptr;
   if (!in_process_) session_.reset();
   listener_->connections.erase(this);  // may drop the last reference but for SELF
+  if (listener_->connections.empty() && listener_->on_empty) listener_->on_empty();
 }
 
 }  // namespace core::server

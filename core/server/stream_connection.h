@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -28,15 +29,17 @@ namespace core::server {
 class StreamConnection;
 
 struct Listener {
-  std::string address;  // as given to listen(), or socket_name() for port 0
+  std::string address;    // as given to listen(), or socket_name() for port 0
   std::string unix_path;  // removed on close
   ListenOptions options;
   std::string max_connections_param;  // "lookupd_max_connections", for the warning
   SessionFactory factory;
   evconnlistener* evl = nullptr;
+  event* accept_retry = nullptr;  // re-enables evl after an accept error (EMFILE)
   std::unordered_map<StreamConnection*, std::shared_ptr<StreamConnection>> connections;
   size_t refused = 0;  // since the last "too many connections" warning
   std::chrono::steady_clock::time_point last_refusal_warning{};
+  std::function<void()> on_empty;  // stdio mode: the one client is gone
 };
 
 class StreamConnection final : public Connection {
@@ -66,6 +69,7 @@ class StreamConnection final : public Connection {
 
   void process();
   void arm_idle();
+  void update_reading();
   void finish();
 
   Listener* listener_;
@@ -80,6 +84,7 @@ class StreamConnection final : public Connection {
   bool closed_ = false;   // finished: no bufferevent any more
   bool eof_ = false;      // the client shut down its side
   bool in_process_ = false;
+  bool output_full_ = false;  // too many unread replies: not reading until they drain
 };
 
 }  // namespace core::server

@@ -77,7 +77,9 @@ WorkerPool::WorkerPool(event_base* base, size_t threads) : state_(std::make_shar
   }
 }
 
-WorkerPool::~WorkerPool() { stop(std::chrono::milliseconds(2000)); }
+WorkerPool::~WorkerPool() {
+  stop(std::chrono::milliseconds(2000));
+}
 
 void WorkerPool::submit(std::function<void()> work, std::function<void()> done) {
   {
