@@ -30,7 +30,7 @@ State state;
 core::Status init(Server& server, const Config& config) {
   auto settings = lookupd::load_settings(config);
   if (!settings) return settings.error();
-  auto maps = lookupd::open_maps(config, *settings);
+  auto maps = lookupd::open_maps(config, *settings, server.base());
   if (!maps) return maps.error();
   state.settings = *settings;
   state.resolver = std::make_unique<lookupd::Resolver>(settings->address, [&server](auto work, auto done) {
@@ -66,13 +66,13 @@ core::Status init(Server& server, const Config& config) {
 }
 
 // reload - reopen the maps; listeners (and the maps tcp listeners serve) stay.
-core::Status reload(Server&, const Config& config) {
+core::Status reload(Server& server, const Config& config) {
   auto settings = lookupd::load_settings(config);
   if (!settings) return settings.error();
   if (settings->listen != state.settings.listen || settings->tcp_listen != state.settings.tcp_listen)
     core::log::warning("reload: lookupd_listen/lookupd_tcp_listen changes take effect after a restart");
   settings->tcp_listen = state.settings.tcp_listen;  // bound at startup: their maps must still exist
-  auto maps = lookupd::open_maps(config, *settings);
+  auto maps = lookupd::open_maps(config, *settings, server.base());
   if (!maps) return maps.error();
   state.resolver->set_maps(*maps, settings->address);
   core::log::info("reloaded: {} maps", (*maps)->size());

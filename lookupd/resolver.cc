@@ -3,6 +3,7 @@
 
 #include "core/log/log.h"
 #include "lookupd/address.h"
+#include "lookupd/async_search.h"
 
 namespace lookupd {
 namespace {
@@ -92,8 +93,27 @@ void Resolver::resolve(std::string_view name, std::string_view key, Reply reply)
   start_lookup(map, std::move(cache_key));
 }
 
-// start_lookup - the blocking search on a worker; the result comes back on the loop.
+// start_lookup - the search on the loop when every table of the map can
+// answer there without blocking (async_search.h), else on a worker; either
+// way the result comes back on the loop.
 void Resolver::start_lookup(std::shared_ptr<const Map> map, std::string cache_key) {
+  if (loop_capable(*map->table)) {
+    auto start = std::chrono::steady_clock::now();
+    std::vector<KeyForm> forms =
+        map->address ? key_forms(cache_key, policy_) : std::vector<KeyForm>{{cache_key, {}}};
+    core::table::Table& table = *map->table;
+    bool propagate = map->propagate;
+    std::string name = map->name;
+    search_async(table, std::move(forms), propagate, std::move(map),
+                 [this, name = std::move(name), cache_key, start](core::table::LookupResult r) {
+                   Outcome out;
+                   out.result = std::move(r);
+                   out.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - start);
+                   finish_lookup(name, cache_key, out);
+                 });
+    return;
+  }
   auto out = std::make_shared<Outcome>();
   AddressPolicy policy = policy_;
   auto work = [map, cache_key, out, policy] {

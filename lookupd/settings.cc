@@ -104,9 +104,10 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
 }
 
 // open_maps - open each map's table list; unknown names in other parameters are errors.
-core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config& c, const Settings& s) {
+core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config& c, const Settings& s,
+                                                      event_base* loop) {
   auto maps = std::make_shared<MapSet>();
-  core::table::OpenContext ctx{&c};
+  core::table::OpenContext ctx{&c, loop};
   for (const auto& param : c.names_with_prefix(kMapPrefix)) {
     std::string name = param.substr(kMapPrefix.size());
     if (name == kStatsMap || name.find_first_of(": \t") != std::string::npos)

@@ -64,7 +64,8 @@ using MapSet = std::map<std::string, std::shared_ptr<const Map>, std::less<>>;
 // load_settings - typed parameters; bad values are Config errors.
 core::Result<Settings> load_settings(const core::config::Config& config);
 // open_maps - every lookupd_map_NAME; checks that listed map names exist.
+// LOOP (the daemon's event loop) lets mysql: tables answer asynchronously there.
 core::Result<std::shared_ptr<const MapSet>> open_maps(const core::config::Config& config,
-                                                      const Settings& settings);
+                                                      const Settings& settings, event_base* loop = nullptr);
 
 }  // namespace lookupd

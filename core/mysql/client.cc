@@ -102,10 +102,7 @@ Result<std::unique_ptr<Connection>> Client::acquire(std::vector<bool>& tried) {
     }
     int h = pick_host(tried, now);
     if (h < 0) {
-      std::string why;
-      for (const auto& s : state_)
-        if (!s.logged.empty()) why = s.logged;
-      return retry_error(fmt::format("{}: no usable mysql server{}{}", label_, why.empty() ? "" : ": ", why));
+      return no_host_error_locked();
     }
     if (open_ >= settings_.max_connections && !idle_.empty()) {
       idle_.erase(idle_.begin());  // oldest idle session is on an unusable host: make room
@@ -131,6 +128,29 @@ Result<std::unique_ptr<Connection>> Client::acquire(std::vector<bool>& tried) {
     if (cv_.wait_until(lock, deadline) == std::cv_status::timeout)
       return retry_error(fmt::format("{}: all {} mysql connections busy", label_, settings_.max_connections));
   }
+}
+
+// no_host_error_locked - the error when every host is down, naming the last problem.
+Error Client::no_host_error_locked() {
+  std::string why;
+  for (const auto& s : state_)
+    if (!s.logged.empty()) why = s.logged;
+  return retry_error(fmt::format("{}: no usable mysql server{}{}", label_, why.empty() ? "" : ": ", why));
+}
+
+Error Client::no_host_error() {
+  std::lock_guard lock(mu_);
+  return no_host_error_locked();
+}
+
+int Client::choose_host(const std::vector<bool>& tried) {
+  std::lock_guard lock(mu_);
+  return pick_host(tried, Clock::now());
+}
+
+bool Client::host_usable(size_t host) {
+  std::lock_guard lock(mu_);
+  return Clock::now() >= state_[host].down_until;
 }
 
 // release - back to the idle list (most recently used last).

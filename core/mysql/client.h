@@ -52,6 +52,19 @@ class Client {
   void close_idle();
 
   const Settings& settings() const { return settings_; }
+  const std::string& label() const { return label_; }
+
+  // Host state shared with AsyncClient (async_client.h), so the non-blocking
+  // path follows the same host choice, failover and back-off rules.
+  // choose_host - pick_host() under the lock; -1 when no host is eligible.
+  int choose_host(const std::vector<bool>& tried);
+  // host_usable - HOST is not inside its retry_interval.
+  bool host_usable(size_t host);
+  // no_host_error - "no usable mysql server: <last logged problem>".
+  Error no_host_error();
+  void host_failed(size_t host, const std::string& why, bool lost_session);
+  void host_ok(size_t host);
+  void log_once(const std::string& text);
 
  private:
   struct HostState {
@@ -64,11 +77,9 @@ class Client {
 
   Result<std::unique_ptr<Connection>> acquire(std::vector<bool>& tried);
   void release(std::unique_ptr<Connection> conn);
-  void host_failed(size_t host, const std::string& why, bool lost_session);
-  void host_ok(size_t host);
   int pick_host(const std::vector<bool>& tried, Clock::time_point now);
   void prune_idle_locked(Clock::time_point now);
-  void log_once(const std::string& text);
+  Error no_host_error_locked();
 
   std::string label_;
   Settings settings_;

@@ -32,34 +32,45 @@ Connection::~Connection() {
   if (db_ != nullptr) mysql_close(db_);
 }
 
-// connect - set options the way dict_mysql.c plmysql_connect_single() does, plus timeouts.
-bool Connection::connect(const Settings& s, std::string* error) {
+// prepare_handle - set options the way dict_mysql.c plmysql_connect_single() does, plus timeouts.
+MYSQL* prepare_handle(const Settings& s, const Host& h, bool nonblocking, const char** host_arg,
+                      const char** sock_arg) {
   library_init();
-  db_ = mysql_init(nullptr);
-  if (db_ == nullptr) {
-    *error = "mysql_init failed: out of memory";
-    return false;
-  }
+  MYSQL* db = mysql_init(nullptr);
+  if (db == nullptr) return nullptr;
+  if (nonblocking) mysql_options(db, MYSQL_OPT_NONBLOCK, nullptr);
   unsigned ct = s.connect_timeout, rt = s.read_timeout, wt = s.write_timeout;
-  mysql_options(db_, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
-  mysql_options(db_, MYSQL_OPT_READ_TIMEOUT, &rt);
-  mysql_options(db_, MYSQL_OPT_WRITE_TIMEOUT, &wt);
-  if (!s.charset.empty()) mysql_options(db_, MYSQL_SET_CHARSET_NAME, s.charset.c_str());
+  mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+  mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &rt);
+  mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &wt);
+  if (!s.charset.empty()) mysql_options(db, MYSQL_SET_CHARSET_NAME, s.charset.c_str());
   // Option files are read at connect time and override the values above.
-  if (s.option_file) mysql_options(db_, MYSQL_READ_DEFAULT_FILE, s.option_file->c_str());
-  if (!s.option_group.empty()) mysql_options(db_, MYSQL_READ_DEFAULT_GROUP, s.option_group.c_str());
+  if (s.option_file) mysql_options(db, MYSQL_READ_DEFAULT_FILE, s.option_file->c_str());
+  if (!s.option_group.empty()) mysql_options(db, MYSQL_READ_DEFAULT_GROUP, s.option_group.c_str());
   if (s.tls_key_file || s.tls_cert_file || s.tls_ca_file || s.tls_ca_path || s.tls_ciphers)
-    mysql_ssl_set(db_, opt(s.tls_key_file), opt(s.tls_cert_file), opt(s.tls_ca_file), opt(s.tls_ca_path),
+    mysql_ssl_set(db, opt(s.tls_key_file), opt(s.tls_cert_file), opt(s.tls_ca_file), opt(s.tls_ca_path),
                   opt(s.tls_ciphers));
   if (s.tls_verify_cert) {
     my_bool verify = *s.tls_verify_cert ? 1 : 0;
-    mysql_options(db_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    mysql_options(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
   }
-  const char* host = host_.unix_socket() ? nullptr : host_.name.c_str();
-  const char* sock = host_.unix_socket() && !host_.name.empty() ? host_.name.c_str() : nullptr;
-  if (host_.unix_socket()) {
+  *host_arg = h.unix_socket() ? nullptr : h.name.c_str();
+  *sock_arg = h.unix_socket() && !h.name.empty() ? h.name.c_str() : nullptr;
+  if (h.unix_socket()) {
     unsigned proto = MYSQL_PROTOCOL_SOCKET;
-    mysql_options(db_, MYSQL_OPT_PROTOCOL, &proto);
+    mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
+  }
+  return db;
+}
+
+// connect - open the session with prepare_handle's options.
+bool Connection::connect(const Settings& s, std::string* error) {
+  const char* host = nullptr;
+  const char* sock = nullptr;
+  db_ = prepare_handle(s, host_, false, &host, &sock);
+  if (db_ == nullptr) {
+    *error = "mysql_init failed: out of memory";
+    return false;
   }
   if (mysql_real_connect(db_, host, s.user.c_str(), s.password.c_str(), s.dbname.c_str(), host_.port, sock,
                          CLIENT_MULTI_RESULTS) == nullptr) {
@@ -70,6 +81,22 @@ bool Connection::connect(const Settings& s, std::string* error) {
   }
   return true;
 }
+
+void append_rows(MYSQL_RES* res, QueryResult* out) {
+  unsigned ncols = mysql_num_fields(res);
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    unsigned long* lens = mysql_fetch_lengths(res);
+    auto& r = out->rows.emplace_back();
+    for (unsigned i = 0; i < ncols; ++i) {
+      if (row[i] == nullptr)
+        r.emplace_back();
+      else
+        r.emplace_back(std::string(row[i], lens[i]));
+    }
+  }
+}
+
+bool session_lost(unsigned errno_value) { return lost(errno_value); }
 
 // query - every result set is read so the session stays in sync; more than one
 // set with data is an error, as in Postfix ("multiple result sets ...").
@@ -84,17 +111,7 @@ std::optional<QueryError> Connection::query(const std::string& sql, QueryResult*
       if (out->has_result_set && !err)
         err = QueryError{"multiple result sets returning data are not supported", false};
       out->has_result_set = true;
-      unsigned ncols = mysql_num_fields(res);
-      while (MYSQL_ROW row = mysql_fetch_row(res)) {
-        unsigned long* lens = mysql_fetch_lengths(res);
-        auto& r = out->rows.emplace_back();
-        for (unsigned i = 0; i < ncols; ++i) {
-          if (row[i] == nullptr)
-            r.emplace_back();
-          else
-            r.emplace_back(std::string(row[i], lens[i]));
-        }
-      }
+      append_rows(res, out);
       mysql_free_result(res);
     } else if (mysql_field_count(db_) != 0) {
       // Rows were due but could not be read: the session is out of step, drop it.

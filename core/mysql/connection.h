@@ -17,6 +17,7 @@
 #include "core/mysql/host.h"
 
 typedef struct st_mysql MYSQL;
+typedef struct st_mysql_res MYSQL_RES;
 
 namespace core::mysql {
 
@@ -73,6 +74,18 @@ class Connection {
   size_t host_index_;
   MYSQL* db_ = nullptr;
 };
+
+// Shared with the non-blocking AsyncClient (async_client.h), so both paths
+// open sessions and read answers the same way:
+// prepare_handle - mysql_init plus every option connect() sets (NONBLOCK
+// too when NONBLOCKING); *HOST_ARG / *SOCK_ARG get mysql_real_connect's
+// host and unix_socket arguments (they point into HOST). Null: out of memory.
+MYSQL* prepare_handle(const Settings& s, const Host& host, bool nonblocking, const char** host_arg,
+                      const char** sock_arg);
+// append_rows - copy every row of RES into OUT (NULL columns stay nullopt).
+void append_rows(MYSQL_RES* res, QueryResult* out);
+// session_lost - does client/server error ERRNO mean the session is unusable?
+bool session_lost(unsigned errno_value);
 
 // escape_string - mysql_escape_string (no connection, charset-agnostic), for tests.
 std::string escape_string(std::string_view text);

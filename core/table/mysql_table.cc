@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/log/log.h"
+#include "core/mysql/async_client.h"
 #include "core/mysql/client.h"
 #include "core/table/domain_list.h"
 #include "core/table/mysql_query.h"
@@ -11,6 +12,10 @@
 
 namespace core::table {
 namespace {
+
+// Non-blocking sessions per table when bound to a loop (lookupd): enough for
+// every concurrent miss of a busy daemon; opened only on demand.
+constexpr unsigned kAsyncSessions = 32;
 
 class MysqlTable final : public Table {
  public:
@@ -24,19 +29,29 @@ class MysqlTable final : public Table {
         require_result_set_(require_result_set) {}
 
   LookupResult lookup(std::string_view raw_key) override;
+  bool supports_async() const override { return async_ != nullptr; }
+  void lookup_async(std::string_view raw_key, std::function<void(LookupResult)> done) override;
+  void bind_loop(event_base* loop) { async_ = std::make_unique<mysql::AsyncClient>(client_, loop, kAsyncSessions); }
 
  private:
+  // prepare - fold KEY; an answer when no query is needed (filtered, empty, suppressed).
+  std::optional<LookupResult> prepare(std::string_view raw_key, std::string* key) const;
+  // answer - the value for KEY from the server's rows (result_format, join, limits).
+  LookupResult answer(const std::string& key, const Result<mysql::QueryResult>& res) const;
+
   std::string label_;
   mysql::Client client_;
+  std::unique_ptr<mysql::AsyncClient> async_;  // after client_: borrows it
   MysqlTemplates templates_;
   std::shared_ptr<DomainList> domains_;
   long long expansion_limit_;
   bool require_result_set_;
 };
 
-// lookup - fold, domain filter, suppression, query, then result_format and join.
-LookupResult MysqlTable::lookup(std::string_view raw_key) {
-  const std::string key = fold_key(raw_key);
+// prepare - fold, domain filter, empty key and suppression, as Postfix's dict_mysql_lookup.
+std::optional<LookupResult> MysqlTable::prepare(std::string_view raw_key, std::string* out_key) const {
+  *out_key = fold_key(raw_key);
+  const std::string& key = *out_key;
   if (domains_) {
     size_t at = key.rfind('@');
     if (at == std::string::npos || at == 0) return not_found();
@@ -50,8 +65,35 @@ LookupResult MysqlTable::lookup(std::string_view raw_key) {
   }
   const EscapeFn identity = [](std::string_view s) { return std::string(s); };
   if (!templates_.expand_query(key, identity)) return not_found();
+  return std::nullopt;
+}
+
+// lookup - prepare, the blocking pooled query, then answer.
+LookupResult MysqlTable::lookup(std::string_view raw_key) {
+  std::string key;
+  if (auto early = prepare(raw_key, &key)) return std::move(*early);
   auto res = client_.query(
       [&](const mysql::Escaper& esc) { return templates_.expand_query(key, esc).value_or(std::string()); });
+  return answer(key, res);
+}
+
+// lookup_async - prepare, the non-blocking query on the loop, then answer.
+void MysqlTable::lookup_async(std::string_view raw_key, std::function<void(LookupResult)> done) {
+  if (!async_) return done(lookup(raw_key));
+  std::string key;
+  if (auto early = prepare(raw_key, &key)) return done(std::move(*early));
+  auto shared_key = std::make_shared<const std::string>(std::move(key));
+  async_->query(
+      [this, shared_key](const mysql::Escaper& esc) {
+        return templates_.expand_query(*shared_key, esc).value_or(std::string());
+      },
+      [this, shared_key, done = std::move(done)](Result<mysql::QueryResult> res) {
+        done(answer(*shared_key, res));
+      });
+}
+
+// answer - result_format and join over every non-NULL column of every row.
+LookupResult MysqlTable::answer(const std::string& key, const Result<mysql::QueryResult>& res) const {
   if (!res) return res.error();
   if (!res->has_result_set) {
     if (!require_result_set_) return not_found();
@@ -108,7 +150,10 @@ Result<std::unique_ptr<Table>> open_mysql_config(std::string label, const config
   auto templates = MysqlTemplates::parse(std::move(*query), std::move(result_format), label);
   if (!templates) return templates.error();
   std::shared_ptr<DomainList> domains;
+  // A "type:table" item in domain may block (mysql:, socketmap:): such tables stay blocking-only.
+  bool loop_safe = true;
   if (std::string d = cf.get_literal("domain"); !d.empty()) {
+    loop_safe = d.find(':') == std::string::npos;
     auto list = DomainList::parse(d, label, ctx);
     if (!list) return list.error();
     domains = std::move(*list);
@@ -125,8 +170,10 @@ Result<std::unique_ptr<Table>> open_mysql_config(std::string label, const config
     if (!v) return config_error(fmt::format("{}: {}", label, v.error().text));
     require = *v;
   }
-  return std::unique_ptr<Table>(std::make_unique<MysqlTable>(
-      std::move(label), std::move(*settings), std::move(*templates), std::move(domains), limit, require));
+  auto table = std::make_unique<MysqlTable>(std::move(label), std::move(*settings), std::move(*templates),
+                                            std::move(domains), limit, require);
+  if (ctx.loop != nullptr && loop_safe) table->bind_loop(ctx.loop);
+  return std::unique_ptr<Table>(std::move(table));
 }
 
 // open_mysql - registry entry: NAME is the .cf path.

@@ -8,6 +8,7 @@ class StaticTable final : public Table {
  public:
   explicit StaticTable(std::string value) : value_(std::move(value)) {}
   LookupResult lookup(std::string_view) override { return found(value_); }
+  bool in_memory() const override { return true; }
 
  private:
   std::string value_;

@@ -14,8 +14,16 @@
 // Thread safety: lookup() may be called from several threads at once (lookupd
 // runs database lookups on a small worker pool); every driver must allow it.
 // lookup() may block (mysql:, socketmap:, tcp:).
+//
+// Asynchronous lookups (optional): a table whose supports_async() is true
+// also answers lookup_async(key, done) without blocking; DONE runs later on
+// the event loop thread the table was bound to (OpenContext::loop), or at
+// once when the answer needs no I/O. lookup_async is called on that loop
+// thread only. in_memory() tables (static:, inline:, texthash:) never block,
+// so a loop may call their lookup() directly.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +35,7 @@
 namespace core::config {
 class Config;
 }
+struct event_base;
 
 namespace core::table {
 
@@ -40,6 +49,15 @@ class Table {
   virtual ~Table() = default;
   // lookup - the value for KEY, not found, or an error.
   virtual LookupResult lookup(std::string_view key) = 0;
+  // supports_async - true when lookup_async() answers without blocking the loop.
+  virtual bool supports_async() const { return false; }
+  // lookup_async - answer KEY through DONE on the loop thread (see above).
+  // The default runs the blocking lookup(); callers check supports_async().
+  virtual void lookup_async(std::string_view key, std::function<void(LookupResult)> done) {
+    done(lookup(key));
+  }
+  // in_memory - true when lookup() never blocks (no I/O per lookup).
+  virtual bool in_memory() const { return false; }
   // name - "type:name" as the admin wrote it, for log lines.
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
@@ -52,6 +70,8 @@ class Table {
 // (recipient_delimiter, timeouts) and nothing else.
 struct OpenContext {
   const config::Config* config = nullptr;
+  // The event loop a daemon runs lookup_async() on (lookupd); null = blocking only.
+  event_base* loop = nullptr;
 };
 
 // open_checked - open "type:name"; an unknown type or unreadable file is an Error.
@@ -64,6 +84,7 @@ class FailTable final : public Table {
  public:
   explicit FailTable(Error error) : error_(std::move(error)) {}
   LookupResult lookup(std::string_view) override { return error_; }
+  bool in_memory() const override { return true; }
 
  private:
   Error error_;

@@ -45,6 +45,7 @@ class TexthashTable final : public Table {
     if (it == map_.end()) return not_found();
     return found(it->second);
   }
+  bool in_memory() const override { return true; }
 
  private:
   std::unordered_map<std::string, std::string> map_;
