@@ -11,6 +11,8 @@
 // bad file or option; these are command-line tools, not library code.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -133,20 +135,29 @@ inline double percentile_us(std::vector<uint64_t>& ns, double p) {
   return static_cast<double>(ns[idx]) / 1000.0;
 }
 
+// cpu_seconds - user+system CPU this process has used so far.
+inline double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 // print_result - the one parseable JSON line of a run (latencies of answered requests).
+// CPU_S is the client's own CPU time during the run (what the generator took from the server).
 inline void print_result(const char* tool, const std::string& target, long conns, long threads,
-                         const Counts& c, double seconds, std::vector<uint64_t>& lat_ns) {
+                         const Counts& c, double seconds, double cpu_s, std::vector<uint64_t>& lat_ns) {
   double rps = seconds > 0 ? static_cast<double>(c.total()) / seconds : 0;
   double p50 = percentile_us(lat_ns, 50), p99 = percentile_us(lat_ns, 99);
   double max = lat_ns.empty() ? 0 : static_cast<double>(*std::max_element(lat_ns.begin(), lat_ns.end())) / 1000.0;
   std::printf(
       "{\"tool\":\"%s\",\"target\":\"%s\",\"conns\":%ld,\"threads\":%ld,\"requests\":%llu,\"ok\":%llu,"
       "\"notfound\":%llu,\"temp\":%llu,\"perm\":%llu,\"errors\":%llu,\"seconds\":%.3f,\"rps\":%.0f,"
-      "\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
+      "\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"client_cpu_s\":%.3f}\n",
       tool, target.c_str(), conns, threads, static_cast<unsigned long long>(c.total()),
       static_cast<unsigned long long>(c.ok), static_cast<unsigned long long>(c.notfound),
       static_cast<unsigned long long>(c.temp), static_cast<unsigned long long>(c.perm),
-      static_cast<unsigned long long>(c.errors), seconds, rps, p50, p99, max);
+      static_cast<unsigned long long>(c.errors), seconds, rps, p50, p99, max, cpu_s);
   std::fflush(stdout);
   if (c.total() > 0 && c.ok == 0) {
     std::fprintf(stderr, "warning: %s: no request succeeded (%llu requests)\n", tool,

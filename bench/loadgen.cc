@@ -249,6 +249,7 @@ int main(int argc, char** argv) {
     groups[static_cast<size_t>(i % nthreads)].push_back(std::move(c));
   }
   std::vector<ThreadResult> results(static_cast<size_t>(nthreads));
+  double cpu0 = bench::cpu_seconds();
   auto start = Clock::now();
   sh.deadline = start + std::chrono::milliseconds(static_cast<long>(opt.real("duration") * 1000));
   if (sh.max_requests > 0) sh.deadline = start + std::chrono::hours(1);
@@ -269,6 +270,6 @@ int main(int argc, char** argv) {
     end = std::max(end, r.last_done);
   }
   double secs = std::chrono::duration<double>(end - start).count();
-  bench::print_result("loadgen", sh.connect, nconns, nthreads, total, secs, lat);
+  bench::print_result("loadgen", sh.connect, nconns, nthreads, total, secs, bench::cpu_seconds() - cpu0, lat);
   return total.ok == 0 ? 3 : 0;
 }

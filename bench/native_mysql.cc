@@ -153,6 +153,7 @@ int main(int argc, char** argv) {
     dbs.push_back(db);
   }
   std::vector<ThreadResult> results(static_cast<size_t>(nconns));
+  double cpu0 = bench::cpu_seconds();
   auto start = Clock::now();
   s.deadline = start + std::chrono::milliseconds(static_cast<long>(opt.real("duration") * 1000));
   std::vector<std::thread> threads;
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
   }
   double secs = std::chrono::duration<double>(end - start).count();
   std::string target = s.socket.empty() ? "inet:" + s.host + ":" + std::to_string(s.port) : "unix:" + s.socket;
-  bench::print_result("native_mysql", target, nconns, nconns, total, secs, lat);
+  bench::print_result("native_mysql", target, nconns, nconns, total, secs, bench::cpu_seconds() - cpu0, lat);
   mysql_library_end();
   return total.ok == 0 ? 3 : 0;
 }

@@ -194,7 +194,17 @@ def start_lookupd(procs, binary, tmp, label, db, ttl, cache_size):
     first = wait_socket(p, sock, "mailbox", "user0@dom0.test", os.path.join(cdir, "stderr"))
     if not first.startswith("OK "):
         raise RuntimeError("lookupd-%s answered %r for an existing mailbox; log:\n%s" % (label, first, tail(logf)))
-    return sock, logf
+    return sock, logf, p.pid
+
+
+def proc_cpu(pids):
+    """User+system CPU seconds used so far by PIDS (from /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_json(argv):
@@ -244,10 +254,14 @@ def main():
                          os.path.join(tmp, "ceiling.log"))
         wait_socket(cp, ceil_sock, "mailbox", "user0@dom0.test", os.path.join(tmp, "ceiling.log"))
         targets = {"ceiling": ceil_sock}
+        # Processes whose CPU time is charged to each target's lookups.
+        servers = {"ceiling": [cp.pid], "native": [db.proc.pid]}
         if have_lookupd:
             size = 2 * args.mailboxes
-            targets["warm"], warm_log = start_lookupd(procs, lookupd_bin, tmp, "warm", db, "1h", size)
-            targets["nocache"], _ = start_lookupd(procs, lookupd_bin, tmp, "nocache", db, "0", size)
+            targets["warm"], _, pid = start_lookupd(procs, lookupd_bin, tmp, "warm", db, "1h", size)
+            servers["warm"] = [pid, db.proc.pid]
+            targets["nocache"], _, pid = start_lookupd(procs, lookupd_bin, tmp, "nocache", db, "0", size)
+            servers["nocache"] = [pid, db.proc.pid]
 
         loadgen = os.path.join(bindir, "loadgen")
         native = [os.path.join(bindir, "native_mysql"), "--keys=" + keys, "--socket=" + db.socket,
@@ -255,10 +269,14 @@ def main():
                   "--query=" + MAILBOX_QUERY]
 
         def measure(target, n, seed):
+            cpu0 = proc_cpu(servers[target])
             if target == "native":
-                return run_json(native + ["--conns=%d" % n, "--duration=%g" % args.duration, "--seed=%d" % seed])
-            return run_json([loadgen, "--connect=unix:" + targets[target], "--keys=" + keys, "--name=mailbox",
-                             "--conns=%d" % n, "--duration=%g" % args.duration, "--seed=%d" % seed])
+                r = run_json(native + ["--conns=%d" % n, "--duration=%g" % args.duration, "--seed=%d" % seed])
+            else:
+                r = run_json([loadgen, "--connect=unix:" + targets[target], "--keys=" + keys, "--name=mailbox",
+                              "--conns=%d" % n, "--duration=%g" % args.duration, "--seed=%d" % seed])
+            r["server_cpu_s"] = proc_cpu(servers[target]) - cpu0
+            return r
 
         results = {"mailboxes": args.mailboxes, "cells": {}}
         if have_lookupd:
@@ -309,8 +327,8 @@ def report(results, order, conns):
     cells = results["cells"]
     print("\nlookupd socketmap benchmark: %d mailboxes, medians of repeated runs, one machine, same run"
           % results["mailboxes"])
-    print("%-8s %5s %10s %9s %9s %8s %8s  %s" % ("target", "conns", "lookups/s", "p50_us", "p99_us",
-                                                 "xceiling", "xnative", "answers"))
+    print("%-8s %5s %10s %9s %9s %8s %8s %8s %8s  %s" % (
+        "target", "conns", "lookups/s", "p50_us", "p99_us", "xceiling", "xnative", "srv_us", "cli_us", "answers"))
     for n in conns:
         ceil, nat = cells["ceiling/%d" % n], cells["native/%d" % n]
         for t in order:
@@ -318,9 +336,12 @@ def report(results, order, conns):
             bad = c["requests"] - c["ok"]
             answers = "all OK" if bad == 0 else "NOT OK: notfound=%d temp=%d perm=%d errors=%d" % (
                 c["notfound"], c["temp"], c["perm"], c["errors"])
-            print("%-8s %5d %10.0f %9.1f %9.1f %8.2f %8.2f  %s" % (
+            per_op = 1e6 / max(c["requests"], 1)
+            print("%-8s %5d %10.0f %9.1f %9.1f %8.2f %8.2f %8.1f %8.1f  %s" % (
                 t, n, c["rps"], c["p50_us"], c["p99_us"], c["rps"] / max(ceil["rps"], 1),
-                c["rps"] / max(nat["rps"], 1), answers))
+                c["rps"] / max(nat["rps"], 1), c["server_cpu_s"] * per_op, c["client_cpu_s"] * per_op, answers))
+    print("srv_us / cli_us: CPU microseconds per lookup used by the server side (lookupd + mariadbd;"
+          " mariadbd for native) and by the client (loadgen / native_mysql threads)")
     if "warm/%d" % conns[0] not in cells:
         print("\nlookupd was not built: no targets checked")
         return
