@@ -7,7 +7,10 @@ unless --no-build, starts a private MariaDB with the Postfix Admin schema and
 (warm cache: lookupd_cache_ttl=1h; cache disabled: lookupd_cache_ttl=0), then,
 for each connection count, measures in the same run:
 
-  ceiling   bench/ceiling_server: in-memory hash, the round-trip ceiling
+  ceiling   bench/ceiling_server --io=raw: in-memory hash, read()/write() on
+            one libevent loop: the round-trip ceiling (targets are against it)
+  ceil_bev  the same server on libevent bufferevents (what core::server uses):
+            shown for reference, so a gap to the ceiling can be attributed
   warm      lookupd with every key already cached
   nocache   lookupd with the cache disabled (one MySQL query per lookup)
   native    bench/native_mysql: one MySQL query per lookup per client thread,
@@ -225,6 +228,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="runs per cell; the median by lookups/s is shown")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, datadir)")
     ap.add_argument("--json", help="also write all results to this file")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the table, perf-record lookupd (warm and nocache, 8 connections) and print the top")
     args = ap.parse_args()
     conns = [int(c) for c in args.conns.split(",")]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -253,9 +258,13 @@ def main():
         cp = procs.start([os.path.join(bindir, "ceiling_server"), "--listen=unix:" + ceil_sock, "--map=" + keys],
                          os.path.join(tmp, "ceiling.log"))
         wait_socket(cp, ceil_sock, "mailbox", "user0@dom0.test", os.path.join(tmp, "ceiling.log"))
-        targets = {"ceiling": ceil_sock}
+        bev_sock = os.path.join(tmp, "ceiling-bev.sock")
+        bp = procs.start([os.path.join(bindir, "ceiling_server"), "--listen=unix:" + bev_sock, "--map=" + keys,
+                          "--io=bufferevent"], os.path.join(tmp, "ceiling-bev.log"))
+        wait_socket(bp, bev_sock, "mailbox", "user0@dom0.test", os.path.join(tmp, "ceiling-bev.log"))
+        targets = {"ceiling": ceil_sock, "ceil_bev": bev_sock}
         # Processes whose CPU time is charged to each target's lookups.
-        servers = {"ceiling": [cp.pid], "native": [db.proc.pid]}
+        servers = {"ceiling": [cp.pid], "ceil_bev": [bp.pid], "native": [db.proc.pid]}
         if have_lookupd:
             size = 2 * args.mailboxes
             targets["warm"], _, pid = start_lookupd(procs, lookupd_bin, tmp, "warm", db, "1h", size)
@@ -293,7 +302,7 @@ def main():
                                      "ok": again["ok"]}
             log("re-ask pass: %d requests, Com_select %d -> %d" % (again["requests"], before, after))
 
-        order = ["ceiling", "warm", "nocache", "native"] if have_lookupd else ["ceiling", "native"]
+        order = ["ceiling", "ceil_bev"] + (["warm", "nocache"] if have_lookupd else []) + ["native"]
         for n in conns:
             runs = {t: [] for t in order}
             for r in range(args.repeat):
@@ -311,6 +320,11 @@ def main():
                 results["lookupd_stats"] = "(unavailable: %s)" % e
         results["elapsed_s"] = round(time.time() - t_start, 1)
         report(results, order, conns)
+        if args.profile and have_lookupd:
+            for t in ("warm", "nocache"):
+                profile(t, servers[t][0], tmp, args.duration,
+                        [loadgen, "--connect=unix:" + targets[t], "--keys=" + keys, "--name=mailbox", "--conns=8",
+                         "--duration=%g" % args.duration])
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(results, f, indent=1)
@@ -321,6 +335,28 @@ def main():
             log("kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def profile(label, pid, tmp, duration, loadgen_argv):
+    """perf record (cpu-clock, call graphs) of PID while loadgen runs; print the hottest symbols."""
+    perf = shutil.which("perf")
+    if not perf:
+        print("\nprofile: perf not installed (apt-get install linux-perf)")
+        return
+    data = os.path.join(tmp, "perf-%s.data" % label)
+    rec = subprocess.Popen([perf, "record", "-q", "-e", "cpu-clock", "-g", "-p", str(pid), "-o", data, "--",
+                            "sleep", "%g" % (duration + 0.5)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.3)
+    r = run_json(loadgen_argv)
+    rec.wait()
+    out = subprocess.run([perf, "report", "-i", data, "--stdio", "--no-children", "-g", "none",
+                          "--percent-limit", "1.5", "-F", "overhead,dso,sym"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+    lines = [ln for ln in out.splitlines() if ln.strip() and not ln.startswith("#")]
+    print("\nprofile of lookupd (%s, 8 connections, %.0f lookups/s during the profile): self time by symbol"
+          % (label, r["rps"]))
+    for ln in lines[:30]:
+        print("  " + ln.rstrip()[:150])
 
 
 def report(results, order, conns):
