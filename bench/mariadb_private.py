@@ -96,9 +96,13 @@ class PrivateMariaDB:
             raise RuntimeError("SQL failed: %s" % r.stderr.decode(errors="replace")[:2000])
         return r.stdout.decode(errors="replace")
 
-    def com_select(self):
-        out = self.sql("SHOW GLOBAL STATUS LIKE 'Com_select';", db=False)
+    def status(self, name):
+        """One SHOW GLOBAL STATUS counter (e.g. Com_select, Questions)."""
+        out = self.sql("SHOW GLOBAL STATUS LIKE '%s';" % name, db=False)
         return int(out.split()[1])
+
+    def com_select(self):
+        return self.status("Com_select")
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc is None or self.proc.poll() is not None:

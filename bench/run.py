@@ -278,6 +278,7 @@ def main():
                   "--query=" + MAILBOX_QUERY]
 
         def measure(target, n, seed):
+            q0 = db.status("Questions")
             cpu0 = proc_cpu(servers[target])
             if target == "native":
                 r = run_json(native + ["--conns=%d" % n, "--duration=%g" % args.duration, "--seed=%d" % seed])
@@ -285,6 +286,7 @@ def main():
                 r = run_json([loadgen, "--connect=unix:" + targets[target], "--keys=" + keys, "--name=mailbox",
                               "--conns=%d" % n, "--duration=%g" % args.duration, "--seed=%d" % seed])
             r["server_cpu_s"] = proc_cpu(servers[target]) - cpu0
+            r["sql_statements"] = db.status("Questions") - q0 - 1  # minus the SHOW STATUS itself
             return r
 
         results = {"mailboxes": args.mailboxes, "cells": {}}
@@ -363,8 +365,9 @@ def report(results, order, conns):
     cells = results["cells"]
     print("\nlookupd socketmap benchmark: %d mailboxes, medians of repeated runs, one machine, same run"
           % results["mailboxes"])
-    print("%-8s %5s %10s %9s %9s %8s %8s %8s %8s  %s" % (
-        "target", "conns", "lookups/s", "p50_us", "p99_us", "xceiling", "xnative", "srv_us", "cli_us", "answers"))
+    print("%-8s %5s %10s %9s %9s %8s %8s %7s %7s %6s  %s" % (
+        "target", "conns", "lookups/s", "p50_us", "p99_us", "xceiling", "xnative", "srv_us", "cli_us", "sql",
+        "answers"))
     for n in conns:
         ceil, nat = cells["ceiling/%d" % n], cells["native/%d" % n]
         for t in order:
@@ -373,11 +376,13 @@ def report(results, order, conns):
             answers = "all OK" if bad == 0 else "NOT OK: notfound=%d temp=%d perm=%d errors=%d" % (
                 c["notfound"], c["temp"], c["perm"], c["errors"])
             per_op = 1e6 / max(c["requests"], 1)
-            print("%-8s %5d %10.0f %9.1f %9.1f %8.2f %8.2f %8.1f %8.1f  %s" % (
+            print("%-8s %5d %10.0f %9.1f %9.1f %8.2f %8.2f %7.1f %7.1f %6.2f  %s" % (
                 t, n, c["rps"], c["p50_us"], c["p99_us"], c["rps"] / max(ceil["rps"], 1),
-                c["rps"] / max(nat["rps"], 1), c["server_cpu_s"] * per_op, c["client_cpu_s"] * per_op, answers))
+                c["rps"] / max(nat["rps"], 1), c["server_cpu_s"] * per_op, c["client_cpu_s"] * per_op,
+                c["sql_statements"] / max(c["requests"], 1), answers))
     print("srv_us / cli_us: CPU microseconds per lookup used by the server side (lookupd + mariadbd;"
-          " mariadbd for native) and by the client (loadgen / native_mysql threads)")
+          " mariadbd for native) and by the client (loadgen / native_mysql threads); sql: MariaDB"
+          " statements (Questions) per lookup")
     if "warm/%d" % conns[0] not in cells:
         print("\nlookupd was not built: no targets checked")
         return
