@@ -235,6 +235,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     t_start = time.time()
+    load_start = os.getloadavg()[0]
     if not args.no_build:
         log("building %s (release)" % args.build_dir)
         build(args.build_dir)
@@ -321,6 +322,7 @@ def main():
             except (OSError, RuntimeError) as e:
                 results["lookupd_stats"] = "(unavailable: %s)" % e
         results["elapsed_s"] = round(time.time() - t_start, 1)
+        results["loadavg"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
         report(results, order, conns)
         if args.profile and have_lookupd:
             for t in ("warm", "nocache"):
@@ -413,7 +415,9 @@ def report(results, order, conns):
         "PASS" if delta == 0 and cs["ok"] == cs["requests"] else "MISS", "warm: no MySQL query for cached keys",
         cs["before"], cs["after"], delta, cs["requests"], cs["ok"]))
     print("\nlookupd __stats (warm instance): %s" % results.get("lookupd_stats"))
-    print("elapsed: %.0f s" % results["elapsed_s"])
+    print("elapsed: %.0f s; 1-min load average before the build %.2f, at the end %.2f on %d CPUs%s" % (
+        results["elapsed_s"], results["loadavg"][0], results["loadavg"][1], os.cpu_count(),
+        " (other work was running: figures are noisy)" if results["loadavg"][0] > 1.0 else ""))
 
 
 if __name__ == "__main__":
