@@ -7,9 +7,12 @@
 namespace core::table {
 
 const Factory* find_factory(std::string_view type) {
-  static const std::array<std::pair<std::string_view, Factory>, 2> kDrivers = {{
+  static const std::array<std::pair<std::string_view, Factory>, 5> kDrivers = {{
       {"static", open_static},
       {"inline", open_inline},
+      {"texthash", open_texthash},
+      {"socketmap", open_socketmap},
+      {"tcp", open_tcp},
   }};
   for (const auto& [name, factory] : kDrivers)
     if (name == type) return &factory;
