@@ -149,7 +149,8 @@ inline void print_result(const char* tool, const std::string& target, long conns
                          const Counts& c, double seconds, double cpu_s, std::vector<uint64_t>& lat_ns) {
   double rps = seconds > 0 ? static_cast<double>(c.total()) / seconds : 0;
   double p50 = percentile_us(lat_ns, 50), p99 = percentile_us(lat_ns, 99);
-  double max = lat_ns.empty() ? 0 : static_cast<double>(*std::max_element(lat_ns.begin(), lat_ns.end())) / 1000.0;
+  double max =
+      lat_ns.empty() ? 0 : static_cast<double>(*std::max_element(lat_ns.begin(), lat_ns.end())) / 1000.0;
   std::printf(
       "{\"tool\":\"%s\",\"target\":\"%s\",\"conns\":%ld,\"threads\":%ld,\"requests\":%llu,\"ok\":%llu,"
       "\"notfound\":%llu,\"temp\":%llu,\"perm\":%llu,\"errors\":%llu,\"seconds\":%.3f,\"rps\":%.0f,"

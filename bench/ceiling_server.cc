@@ -12,6 +12,7 @@
 // read() and write() directly, EV_WRITE armed only when a write is short.
 // --io=bufferevent: one bufferevent per client, as core::server does; each
 // reply then costs extra epoll_ctl calls and a loop pass for the write.
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -21,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <cerrno>
 #include <csignal>
@@ -106,7 +106,8 @@ void raw_on_event(evutil_socket_t fd, short what, void* arg) {
     if (n > 0) c->in.append(buf, static_cast<size_t>(n));
     size_t off = 0;
     std::string_view payload;
-    for (long used; (used = netstring(std::string_view(c->in).substr(off), payload)) != 0; off += static_cast<size_t>(used)) {
+    for (long used; (used = netstring(std::string_view(c->in).substr(off), payload)) != 0;
+         off += static_cast<size_t>(used)) {
       if (used < 0) return raw_close(c);
       answer(c->out, payload);
     }
@@ -189,7 +190,9 @@ void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* sa, int, void*) 
   bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
-void on_signal(evutil_socket_t, short, void* base) { event_base_loopexit(static_cast<event_base*>(base), nullptr); }
+void on_signal(evutil_socket_t, short, void* base) {
+  event_base_loopexit(static_cast<event_base*>(base), nullptr);
+}
 
 // make_listener - bind ADDR ("unix:/path" or "inet:a.b.c.d:port").
 evconnlistener* make_listener(event_base* base, const std::string& addr) {
@@ -243,7 +246,8 @@ int main(int argc, char** argv) {
   event* intr = evsignal_new(base, SIGINT, on_signal, base);
   event_add(term, nullptr);
   event_add(intr, nullptr);
-  std::fprintf(stderr, "ceiling_server: %zu keys, listening on %s\n", g_map.size(), opt.str("listen").c_str());
+  std::fprintf(stderr, "ceiling_server: %zu keys, listening on %s\n", g_map.size(),
+               opt.str("listen").c_str());
   event_base_dispatch(base);
   event_free(term);
   event_free(intr);

@@ -9,6 +9,7 @@
 // request and prints one JSON line (see bench_util.h print_result).
 // Replies are classified OK / NOTFOUND / TEMP+TIMEOUT / PERM; anything else,
 // a malformed reply or a dropped connection counts as an error.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,7 +17,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <cerrno>
 #include <chrono>
@@ -74,9 +74,9 @@ int connect_to(const std::string& where) {
 
 struct Conn {
   int fd = -1;
-  std::string out;      // request being sent
+  std::string out;  // request being sent
   size_t sent = 0;
-  std::string in;       // reply bytes so far
+  std::string in;  // reply bytes so far
   Clock::time_point started;
   uint64_t rng = 0;
   bool busy = false;
@@ -88,7 +88,7 @@ struct Shared {
   std::vector<bench::KeyValue> keys;
   bench::KeyPicker* picker = nullptr;
   Clock::time_point deadline;
-  long max_requests = 0;                 // 0 = use deadline
+  long max_requests = 0;  // 0 = use deadline
   std::atomic<long> issued{0};
 };
 
@@ -100,11 +100,16 @@ struct ThreadResult {
 
 // classify - count one reply PAYLOAD.
 void classify(std::string_view p, bench::Counts& c) {
-  if (p.rfind("OK ", 0) == 0) ++c.ok;
-  else if (p.rfind("NOTFOUND", 0) == 0) ++c.notfound;
-  else if (p.rfind("TEMP", 0) == 0 || p.rfind("TIMEOUT", 0) == 0) ++c.temp;
-  else if (p.rfind("PERM", 0) == 0) ++c.perm;
-  else ++c.errors;
+  if (p.rfind("OK ", 0) == 0)
+    ++c.ok;
+  else if (p.rfind("NOTFOUND", 0) == 0)
+    ++c.notfound;
+  else if (p.rfind("TEMP", 0) == 0 || p.rfind("TIMEOUT", 0) == 0)
+    ++c.temp;
+  else if (p.rfind("PERM", 0) == 0)
+    ++c.perm;
+  else
+    ++c.errors;
 }
 
 // parse_reply - length of a complete netstring at the front of IN, 0 if incomplete, -1 if malformed.
@@ -220,8 +225,15 @@ void run_thread(Shared& sh, std::vector<Conn>& conns, ThreadResult& res) {
 
 int main(int argc, char** argv) {
   bench::Options opt(argc, argv,
-                     {{"connect", ""}, {"keys", ""}, {"name", "mailbox"}, {"conns", "8"}, {"threads", "1"},
-                      {"duration", "3"}, {"requests", "0"}, {"order", "random"}, {"seed", "1"}},
+                     {{"connect", ""},
+                      {"keys", ""},
+                      {"name", "mailbox"},
+                      {"conns", "8"},
+                      {"threads", "1"},
+                      {"duration", "3"},
+                      {"requests", "0"},
+                      {"order", "random"},
+                      {"seed", "1"}},
                      kUsage);
   if (opt.str("connect").empty() || opt.str("keys").empty()) {
     std::fprintf(stderr, "%s", kUsage);

@@ -84,8 +84,10 @@ bool lookup(MYSQL* db, const Setup& s, const std::string& key, std::string& q, b
     value += row[0];
   }
   mysql_free_result(res);
-  if (value.empty()) ++counts.notfound;
-  else ++counts.ok;
+  if (value.empty())
+    ++counts.notfound;
+  else
+    ++counts.ok;
   return true;
 }
 
@@ -119,10 +121,19 @@ void run_client(Setup& s, uint64_t seed, MYSQL* db, ThreadResult& res) {
 
 int main(int argc, char** argv) {
   bench::Options opt(argc, argv,
-                     {{"keys", ""}, {"host", "127.0.0.1"}, {"port", "3306"}, {"socket", ""}, {"user", ""},
-                      {"password", ""}, {"dbname", "postfix"},
+                     {{"keys", ""},
+                      {"host", "127.0.0.1"},
+                      {"port", "3306"},
+                      {"socket", ""},
+                      {"user", ""},
+                      {"password", ""},
+                      {"dbname", "postfix"},
                       {"query", "SELECT maildir FROM mailbox WHERE username='%s' AND active='1'"},
-                      {"conns", "8"}, {"duration", "3"}, {"requests", "0"}, {"order", "random"}, {"seed", "1"}},
+                      {"conns", "8"},
+                      {"duration", "3"},
+                      {"requests", "0"},
+                      {"order", "random"},
+                      {"seed", "1"}},
                      kUsage);
   Setup s;
   s.host = opt.str("host");
@@ -158,7 +169,8 @@ int main(int argc, char** argv) {
   s.deadline = start + std::chrono::milliseconds(static_cast<long>(opt.real("duration") * 1000));
   std::vector<std::thread> threads;
   for (long i = 0; i < nconns; ++i) {
-    uint64_t seed = static_cast<uint64_t>(opt.num("seed")) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(i) + 1;
+    uint64_t seed =
+        static_cast<uint64_t>(opt.num("seed")) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(i) + 1;
     threads.emplace_back(run_client, std::ref(s), seed, dbs[static_cast<size_t>(i)],
                          std::ref(results[static_cast<size_t>(i)]));
   }
@@ -172,7 +184,8 @@ int main(int argc, char** argv) {
     end = std::max(end, r.last_done);
   }
   double secs = std::chrono::duration<double>(end - start).count();
-  std::string target = s.socket.empty() ? "inet:" + s.host + ":" + std::to_string(s.port) : "unix:" + s.socket;
+  std::string target =
+      s.socket.empty() ? "inet:" + s.host + ":" + std::to_string(s.port) : "unix:" + s.socket;
   bench::print_result("native_mysql", target, nconns, nconns, total, secs, bench::cpu_seconds() - cpu0, lat);
   mysql_library_end();
   return total.ok == 0 ? 3 : 0;
