@@ -7,6 +7,8 @@ stated so Com_select counts every SELECT). stop() ends only the server this
 object started, by PID. Raises RuntimeError with the error log tail when the
 server does not come up. Not thread-safe.
 
+load_mailboxes() loads the Postfix Admin schema and the benchmark's mailboxes.
+
 The integration tests have their own harness (tests/integration/harness/
 mariadb.py); the bench keeps this small copy because it needs different
 server settings (buffer pool size, connection count).
@@ -35,6 +37,66 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+DOMAINS = 100
+
+# Used only when schema/postfixadmin-3.3.sql is not in the tree: the two PFA 3.3 tables the bench touches.
+FALLBACK_SCHEMA = """
+CREATE TABLE `domain` (
+  `domain` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `description` varchar(255) CHARACTER SET utf8 NOT NULL,
+  `aliases` int(10) NOT NULL DEFAULT 0, `mailboxes` int(10) NOT NULL DEFAULT 0,
+  `maxquota` bigint(20) NOT NULL DEFAULT 0, `quota` bigint(20) NOT NULL DEFAULT 0,
+  `transport` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `backupmx` tinyint(1) NOT NULL DEFAULT 0,
+  `created` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
+  `modified` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
+  `active` tinyint(1) NOT NULL DEFAULT 1, `password_expiry` int(11) DEFAULT 0,
+  PRIMARY KEY (`domain`)) ENGINE=InnoDB DEFAULT CHARSET=latin1;
+CREATE TABLE `mailbox` (
+  `username` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `password` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `name` varchar(255) CHARACTER SET utf8mb4 NOT NULL,
+  `maildir` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `quota` bigint(20) NOT NULL DEFAULT 0,
+  `local_part` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `domain` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
+  `created` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
+  `modified` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
+  `active` tinyint(1) NOT NULL DEFAULT 1,
+  `phone` varchar(30) CHARACTER SET utf8 NOT NULL DEFAULT '',
+  `email_other` varchar(255) CHARACTER SET utf8 NOT NULL DEFAULT '',
+  `token` varchar(255) CHARACTER SET utf8 NOT NULL DEFAULT '',
+  `token_validity` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
+  `password_expiry` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
+  PRIMARY KEY (`username`), KEY `domain` (`domain`)) ENGINE=InnoDB DEFAULT CHARSET=latin1;
+"""
+
+
+
+def load_mailboxes(db, schema, count, keys_path):
+    """SCHEMA (file; built-in PFA 3.3 tables if absent) plus COUNT mailboxes in multi-row INSERTs
+    over DOMAINS domains; writes the key file KEYS_PATH (username<TAB>maildir)."""
+    db.sql(open(schema).read() if os.path.exists(schema) else FALLBACK_SCHEMA)
+    stmts = ["INSERT INTO domain (domain, description, transport) VALUES " +
+             ",".join("('dom%d.test','','virtual')" % d for d in range(DOMAINS)) + ";"]
+    rows = []
+    with open(keys_path, "w") as keys:
+        for i in range(count):
+            dom = "dom%d.test" % (i % DOMAINS)
+            user, maildir = "user%d@%s" % (i, dom), "%s/user%d/" % (dom, i)
+            keys.write("%s\t%s\n" % (user, maildir))
+            rows.append("('%s','{CRYPT}x','User %d','%s',0,'user%d','%s',1)" % (user, i, maildir, i, dom))
+            if len(rows) == 2000 or i == count - 1:
+                stmts.append("INSERT INTO mailbox (username,password,name,maildir,quota,local_part,domain,active)"
+                             " VALUES " + ",".join(rows) + ";")
+                rows = []
+    db.sql("SET autocommit=0;\n" + "\n".join(stmts) + "\nCOMMIT;\nANALYZE TABLE mailbox;")
+    got = int(db.sql("SELECT COUNT(*) FROM mailbox;").strip())
+    if got != count:
+        raise RuntimeError("loaded %d mailboxes, wanted %d" % (got, count))
+
 
 
 class PrivateMariaDB:

@@ -29,7 +29,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,43 +37,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from mariadb_private import PrivateMariaDB  # noqa: E402
+from mariadb_private import PrivateMariaDB, load_mailboxes  # noqa: E402
+from report import profile, report  # noqa: E402
 
 MAILBOX_QUERY = "SELECT maildir FROM mailbox WHERE username='%s' AND active='1'"
-DOMAINS = 100
-
-# Used only when schema/postfixadmin-3.3.sql is not in the tree: the two PFA 3.3 tables the bench touches.
-FALLBACK_SCHEMA = """
-CREATE TABLE `domain` (
-  `domain` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `description` varchar(255) CHARACTER SET utf8 NOT NULL,
-  `aliases` int(10) NOT NULL DEFAULT 0, `mailboxes` int(10) NOT NULL DEFAULT 0,
-  `maxquota` bigint(20) NOT NULL DEFAULT 0, `quota` bigint(20) NOT NULL DEFAULT 0,
-  `transport` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `backupmx` tinyint(1) NOT NULL DEFAULT 0,
-  `created` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
-  `modified` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
-  `active` tinyint(1) NOT NULL DEFAULT 1, `password_expiry` int(11) DEFAULT 0,
-  PRIMARY KEY (`domain`)) ENGINE=InnoDB DEFAULT CHARSET=latin1;
-CREATE TABLE `mailbox` (
-  `username` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `password` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `name` varchar(255) CHARACTER SET utf8mb4 NOT NULL,
-  `maildir` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `quota` bigint(20) NOT NULL DEFAULT 0,
-  `local_part` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `domain` varchar(255) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL,
-  `created` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
-  `modified` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
-  `active` tinyint(1) NOT NULL DEFAULT 1,
-  `phone` varchar(30) CHARACTER SET utf8 NOT NULL DEFAULT '',
-  `email_other` varchar(255) CHARACTER SET utf8 NOT NULL DEFAULT '',
-  `token` varchar(255) CHARACTER SET utf8 NOT NULL DEFAULT '',
-  `token_validity` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
-  `password_expiry` datetime NOT NULL DEFAULT '2000-01-01 00:00:00',
-  PRIMARY KEY (`username`), KEY `domain` (`domain`)) ENGINE=InnoDB DEFAULT CHARSET=latin1;
-"""
-
 
 def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
@@ -89,29 +55,6 @@ def build(build_dir):
         targets.append("lookupd/lookupd")
     subprocess.run(["ninja", "-C", build_dir, "-j2"] + targets, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-
-
-def load_mailboxes(db, count, keys_path):
-    """Schema plus COUNT mailboxes in multi-row INSERTs; writes the key file (username<TAB>maildir)."""
-    schema = os.path.join(ROOT, "schema", "postfixadmin-3.3.sql")
-    db.sql(open(schema).read() if os.path.exists(schema) else FALLBACK_SCHEMA)
-    stmts = ["INSERT INTO domain (domain, description, transport) VALUES " +
-             ",".join("('dom%d.test','','virtual')" % d for d in range(DOMAINS)) + ";"]
-    rows = []
-    with open(keys_path, "w") as keys:
-        for i in range(count):
-            dom = "dom%d.test" % (i % DOMAINS)
-            user, maildir = "user%d@%s" % (i, dom), "%s/user%d/" % (dom, i)
-            keys.write("%s\t%s\n" % (user, maildir))
-            rows.append("('%s','{CRYPT}x','User %d','%s',0,'user%d','%s',1)" % (user, i, maildir, i, dom))
-            if len(rows) == 2000 or i == count - 1:
-                stmts.append("INSERT INTO mailbox (username,password,name,maildir,quota,local_part,domain,active)"
-                             " VALUES " + ",".join(rows) + ";")
-                rows = []
-    db.sql("SET autocommit=0;\n" + "\n".join(stmts) + "\nCOMMIT;\nANALYZE TABLE mailbox;")
-    got = int(db.sql("SELECT COUNT(*) FROM mailbox;").strip())
-    if got != count:
-        raise RuntimeError("loaded %d mailboxes, wanted %d" % (got, count))
 
 
 def socketmap_query(path, name, key, timeout=2.0):
@@ -258,7 +201,7 @@ def main():
         db.start()
         keys = os.path.join(tmp, "keys.tsv")
         log("loading %d mailboxes" % args.mailboxes)
-        load_mailboxes(db, args.mailboxes, keys)
+        load_mailboxes(db, os.path.join(ROOT, "schema", "postfixadmin-3.3.sql"), args.mailboxes, keys)
 
         ceil_sock = os.path.join(tmp, "ceiling.sock")
         cp = procs.start([os.path.join(bindir, "ceiling_server"), "--listen=unix:" + ceil_sock, "--map=" + keys],
@@ -331,9 +274,9 @@ def main():
         report(results, order, conns)
         if args.profile and have_lookupd:
             for t in ("warm", "nocache"):
-                profile(t, servers[t][0], tmp, args.duration,
-                        [loadgen, "--connect=unix:" + targets[t], "--keys=" + keys, "--name=mailbox", "--conns=8",
-                         "--duration=%g" % args.duration])
+                argv = [loadgen, "--connect=unix:" + targets[t], "--keys=" + keys, "--name=mailbox", "--conns=8",
+                        "--duration=%g" % args.duration]
+                profile(t, servers[t][0], tmp, args.duration, lambda a=argv: run_json(a))
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(results, f, indent=1)
@@ -344,85 +287,6 @@ def main():
             log("kept %s" % tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def profile(label, pid, tmp, duration, loadgen_argv):
-    """perf record (cpu-clock, call graphs) of PID while loadgen runs; print the hottest symbols."""
-    perf = shutil.which("perf")
-    if not perf:
-        print("\nprofile: perf not installed (apt-get install linux-perf)")
-        return
-    data = os.path.join(tmp, "perf-%s.data" % label)
-    rec = subprocess.Popen([perf, "record", "-q", "-e", "cpu-clock", "-g", "-p", str(pid), "-o", data, "--",
-                            "sleep", "%g" % (duration + 0.5)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(0.3)
-    r = run_json(loadgen_argv)
-    rec.wait()
-    out = subprocess.run([perf, "report", "-i", data, "--stdio", "--no-children", "-g", "none",
-                          "--percent-limit", "1.5", "-F", "overhead,dso,sym"],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
-    lines = [ln for ln in out.splitlines() if ln.strip() and not ln.startswith("#")]
-    print("\nprofile of lookupd (%s, 8 connections, %.0f lookups/s during the profile): self time by symbol"
-          % (label, r["rps"]))
-    for ln in lines[:30]:
-        print("  " + ln.rstrip()[:150])
-
-
-def report(results, order, conns):
-    cells = results["cells"]
-    print("\nlookupd socketmap benchmark: %d mailboxes, medians of repeated runs, one machine, same run"
-          % results["mailboxes"])
-    print("%-8s %5s %10s %9s %9s %8s %8s %7s %7s %6s  %s" % (
-        "target", "conns", "lookups/s", "p50_us", "p99_us", "xceiling", "xnative", "srv_us", "cli_us", "sql",
-        "answers"))
-    for n in conns:
-        ceil, nat = cells["ceiling/%d" % n], cells["native/%d" % n]
-        for t in order:
-            c = cells["%s/%d" % (t, n)]
-            bad = c["requests"] - c["ok"]
-            answers = "all OK" if bad == 0 else "NOT OK: notfound=%d temp=%d perm=%d errors=%d" % (
-                c["notfound"], c["temp"], c["perm"], c["errors"])
-            per_op = 1e6 / max(c["requests"], 1)
-            print("%-8s %5d %10.0f %9.1f %9.1f %8.2f %8.2f %7.1f %7.1f %6.2f  %s" % (
-                t, n, c["rps"], c["p50_us"], c["p99_us"], c["rps"] / max(ceil["rps"], 1),
-                c["rps"] / max(nat["rps"], 1), c["server_cpu_s"] * per_op, c["client_cpu_s"] * per_op,
-                c["sql_statements"] / max(c["requests"], 1), answers))
-    print("srv_us / cli_us: CPU microseconds per lookup used by the server side (lookupd + mariadbd;"
-          " mariadbd for native) and by the client (loadgen / native_mysql threads); sql: MariaDB"
-          " statements (Questions) per lookup")
-    if "warm/%d" % conns[0] not in cells:
-        print("\nlookupd was not built: no targets checked")
-        return
-    checks = []
-    for n in (8, 32):
-        if "warm/%d" % n not in cells:
-            continue
-        w, ceil, nat = cells["warm/%d" % n], cells["ceiling/%d" % n], cells["native/%d" % n]
-        checks.append(("warm %d conns: lookups/s >= 0.90 x ceiling" % n, w["rps"] / ceil["rps"], 0.90))
-        checks.append(("warm %d conns: lookups/s >= 1.3 x native" % n, w["rps"] / nat["rps"], 1.3))
-    if "warm/8" in cells:
-        w, ceil = cells["warm/8"], cells["ceiling/8"]
-        checks.append(("warm 8 conns: p99 < 1000 us", 1000.0 / max(w["p99_us"], 0.001), 1.0 + 1e-9,
-                       "%.1f us" % w["p99_us"]))
-        checks.append(("warm 8 conns: p99 <= 1.5 x ceiling p99", 1.5 * ceil["p99_us"] / max(w["p99_us"], 0.001),
-                       1.0, "%.2f x" % (w["p99_us"] / ceil["p99_us"])))
-    for n in conns:
-        c, nat = cells["nocache/%d" % n], cells["native/%d" % n]
-        checks.append(("cache off %d conns: lookups/s >= 0.7 x native" % n, c["rps"] / nat["rps"], 0.7))
-    print("\ntargets:")
-    for chk in checks:
-        name, value, want = chk[0], chk[1], chk[2]
-        shown = chk[3] if len(chk) > 3 else "%.2f" % value
-        print("  %-4s %-46s %s" % ("PASS" if value >= want else "MISS", name, shown))
-    cs = results["com_select"]
-    delta = cs["after"] - cs["before"]
-    print("  %-4s %-46s Com_select %d -> %d (+%d) over %d re-asked keys (%d OK)" % (
-        "PASS" if delta == 0 and cs["ok"] == cs["requests"] else "MISS", "warm: no MySQL query for cached keys",
-        cs["before"], cs["after"], delta, cs["requests"], cs["ok"]))
-    print("\nlookupd __stats (warm instance): %s" % results.get("lookupd_stats"))
-    print("elapsed: %.0f s; 1-min load average before the build %.2f, at the end %.2f on %d CPUs%s" % (
-        results["elapsed_s"], results["loadavg"][0], results["loadavg"][1], os.cpu_count(),
-        " (other work was running: figures are noisy)" if results["loadavg"][0] > 1.0 else ""))
 
 
 if __name__ == "__main__":
