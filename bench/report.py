@@ -36,8 +36,8 @@ def profile(label, pid, tmp, duration, run_loadgen):
 
 def report(results, order, conns):
     cells = results["cells"]
-    print("\nlookupd socketmap benchmark: %d mailboxes, medians of repeated runs, one machine, same run"
-          % results["mailboxes"])
+    print("\nlookupd socketmap benchmark: %d mailboxes, %s of %d runs per cell, one machine, same run"
+          % (results["mailboxes"], results["pick"], results["repeat"]))
     print("%-8s %5s %10s %9s %9s %8s %8s %7s %7s %6s  %s" % (
         "target", "conns", "lookups/s", "p50_us", "p99_us", "xceiling", "xnative", "srv_us", "cli_us", "sql",
         "answers"))
