@@ -24,6 +24,12 @@ struct AsyncClient::Conn {
   const char* host_arg = nullptr;
   const char* sock_arg = nullptr;
   Step step = Step::Connect;
+  // The event stays armed (EV_PERSIST) while the library keeps waiting for
+  // the same thing, so a lookup costs no epoll_ctl calls in steady state.
+  bool armed = false;
+  bool armed_timeout = false;
+  evutil_socket_t armed_fd = -1;
+  short armed_what = 0;
   bool busy = false;
   unsigned uses = 0;  // queries answered; > 0 means a pooled (maybe stale) session
   Clock::time_point last_used;
@@ -217,12 +223,29 @@ void AsyncClient::wait(Conn* c, int status) {
     tvp = &tv;
   }
   evutil_socket_t fd = what != 0 ? static_cast<evutil_socket_t>(mysql_get_socket(c->db)) : -1;
+  if (what != 0) what |= EV_PERSIST;
+  if (c->armed && what != 0 && c->armed_fd == fd && c->armed_what == what && (tvp != nullptr || !c->armed_timeout)) {
+    if (tvp != nullptr) event_add(c->ev, tvp);  // new timeout only: no epoll_ctl
+    c->armed_timeout = tvp != nullptr;
+    return;
+  }
+  if (c->armed) event_del(c->ev);
   event_assign(c->ev, loop_, fd, what, on_event, c);
   event_add(c->ev, tvp);
+  c->armed = true;
+  c->armed_fd = fd;
+  c->armed_what = what;
+  c->armed_timeout = tvp != nullptr;
 }
 
 void AsyncClient::on_event(int, short what, void* arg) {
   auto* c = static_cast<Conn*>(arg);
+  if (!c->busy) {
+    // An idle session became readable: the server closed it (restart,
+    // wait_timeout). Drop it now rather than fail the next query on it.
+    return c->owner->close(c);
+  }
+  if (!(c->armed_what & EV_PERSIST)) c->armed = false;  // a one-shot event is no longer pending
   int status = 0;
   if (what & EV_READ) status |= MYSQL_WAIT_READ;
   if (what & EV_WRITE) status |= MYSQL_WAIT_WRITE;
@@ -289,6 +312,10 @@ void AsyncClient::retry(Request r) {
 }
 
 void AsyncClient::release(Conn* c) {
+  if (c->armed && c->armed_timeout) {
+    event_add(c->ev, nullptr);  // keep watching for EOF while idle, without the query's timeout
+    c->armed_timeout = false;
+  }
   c->req.reset();
   c->busy = false;
   ++c->uses;
