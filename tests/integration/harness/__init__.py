@@ -1,0 +1,1 @@
+"""Test harness helpers for vmailkit integration tests (Python 3 stdlib only)."""
