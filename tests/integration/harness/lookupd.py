@@ -49,9 +49,14 @@ def require_binary():
 class Lookupd:
     """One private lookupd process; see the module docstring."""
 
-    def __init__(self, maps, address_maps=(), tcp_maps=(), params=None, tmp_root=None):
+    def __init__(self, maps=None, address_maps=(), tcp_maps=(), params=None, tmp_root=None,
+                 raw_config=None, raw_endpoints=()):
+        """RAW_CONFIG: write this vmailkit.cf text verbatim instead (e.g. a shipped
+        example with paths rewritten); RAW_ENDPOINTS are then the sockets to wait for."""
         self.binary = require_binary()
-        self.maps = dict(maps)
+        self.raw_config = raw_config
+        self.raw_endpoints = list(raw_endpoints)
+        self.maps = dict(maps or {})
         self.address_maps = list(address_maps)
         self.tcp_maps = list(tcp_maps)
         self.params = dict(params or {})
@@ -86,6 +91,8 @@ class Lookupd:
         return "tcp:127.0.0.1:%d" % self._tcp_ports[name]
 
     def endpoints(self):
+        if self.raw_config is not None:
+            return self.raw_endpoints
         eps = ["unix:" + self.socket, "inet:127.0.0.1:%d" % self.socketmap_port]
         return eps + ["inet:127.0.0.1:%d" % p for p in self._tcp_ports.values()]
 
@@ -117,7 +124,7 @@ class Lookupd:
             if common.port_in_use(p):
                 raise RuntimeError("port %d already in use; refusing to start lookupd there" % p)
         with open(os.path.join(self.dir, "vmailkit.cf"), "w") as f:
-            f.write(self.config_text())
+            f.write(self.config_text() if self.raw_config is None else self.raw_config)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self, timeout=20, extra_args=()):
