@@ -7,9 +7,10 @@
 namespace core::table {
 
 const Factory* find_factory(std::string_view type) {
-  static const std::array<std::pair<std::string_view, Factory>, 2> kDrivers = {{
+  static const std::array<std::pair<std::string_view, Factory>, 3> kDrivers = {{
       {"static", open_static},
       {"inline", open_inline},
+      {"mysql", open_mysql},
   }};
   for (const auto& [name, factory] : kDrivers)
     if (name == type) return &factory;
