@@ -7,10 +7,13 @@
 namespace core::table {
 
 const Factory* find_factory(std::string_view type) {
-  static const std::array<std::pair<std::string_view, Factory>, 3> kDrivers = {{
+  static const std::array<std::pair<std::string_view, Factory>, 6> kDrivers = {{
       {"static", open_static},
       {"inline", open_inline},
       {"mysql", open_mysql},
+      {"texthash", open_texthash},
+      {"socketmap", open_socketmap},
+      {"tcp", open_tcp},
   }};
   for (const auto& [name, factory] : kDrivers)
     if (name == type) return &factory;
