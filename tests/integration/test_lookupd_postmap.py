@@ -74,12 +74,15 @@ def setUpModule():
 
 
 def tearDownModule():
+    problem = LOOKUPD.stop_and_check() if LOOKUPD is not None else None
     for obj in (LOOKUPD, PF, STACK):
         if obj is not None:
             try:
                 obj.cleanup()
             except Exception as e:  # noqa: BLE001 - keep stopping the others
                 print("cleanup: %s" % e, file=sys.stderr)
+    if problem:
+        raise RuntimeError(problem)
 
 
 def outcome(r):

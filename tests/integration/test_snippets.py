@@ -107,6 +107,7 @@ class EndToEnd(unittest.TestCase):
                 self.assertRegex(p.rcpt("nobody@example.com"), r"^550 5\.1\.1 ")
             self.assertNotRegex(ld.log_text(), r"(?m)(warning|error|fatal):",
                                 "lookupd complained about vmailkit.cf.example")
+            self.assertIsNone(ld.stop_and_check())
         finally:
             for obj in (ld, pf, stack):
                 if obj is not None:

@@ -63,6 +63,7 @@ class Lookupd:
         self.tmp_root = tmp_root
         self.dir = None
         self.proc = None
+        self.exit_status = None
         self.socketmap_port = None
         self._tcp_ports = {}
 
@@ -163,8 +164,26 @@ class Lookupd:
             self.proc.kill()
             rc = self.proc.wait()
         self.proc = None
+        self.exit_status = rc
         _RUNNING.discard(self)
         return rc
+
+    def exit_problem(self):
+        """After stop(): why the last run did not end cleanly (non-zero exit on
+        SIGTERM, sanitizer report in its output), or None."""
+        text = self.log_text()
+        if self.exit_status not in (0, None):
+            return "lookupd exit status %s after SIGTERM:\n%s" % (self.exit_status, text[-3000:])
+        for pat in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if pat in text:
+                i = text.index(pat)
+                return "lookupd sanitizer report:\n" + text[max(0, i - 200):i + 3000]
+        return None
+
+    def stop_and_check(self):
+        """stop(), then exit_problem(); cleanup() afterwards is still needed."""
+        self.stop()
+        return self.exit_problem()
 
     def restart(self):
         self.stop()
