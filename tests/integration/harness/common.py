@@ -162,3 +162,13 @@ def tail(path, n=4000):
             return f.read()[-n:].decode("utf-8", "replace")
     except OSError:
         return "(no %s)" % path
+
+
+def _exit_on_sigterm(signum, _frame):
+    # meson sends SIGTERM on timeout: turn it into SystemExit so the atexit
+    # hooks of the harness modules stop every server this process started.
+    raise SystemExit(128 + signum)
+
+
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -210,6 +210,8 @@ class Lookupd:
     def log_text(self):
         """maillog_file contents followed by whatever went to stdout/stderr."""
         parts = []
+        if self.dir is None:
+            return ""
         for p in (self.logfile, self.outfile):
             try:
                 with open(p, "rb") as f:

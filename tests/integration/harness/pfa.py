@@ -11,6 +11,7 @@ instances are owned by the tests. Not thread-safe.
 Errors: MissingTool / RuntimeError from the harness modules.
 """
 
+import atexit
 import os
 import re
 import shutil
@@ -54,6 +55,7 @@ ADDRESS_MAPS = {
 }
 
 _CONN_KEYS = ("hosts", "user", "password", "dbname")
+_RUNNING = set()
 
 
 def cf_body(name, db, hosts=None):
@@ -88,6 +90,7 @@ class PfaStack:
         self.cf = {}
 
     def start(self):
+        _RUNNING.add(self)  # stopped at exit even if a test dies before cleanup()
         self.db.start()
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="vmk-cf-", dir=self.tmp_root)
@@ -101,6 +104,7 @@ class PfaStack:
         return self
 
     def cleanup(self):
+        _RUNNING.discard(self)
         try:
             self.db.cleanup()
         finally:
@@ -120,6 +124,15 @@ class PfaStack:
         for n in ADDRESS_MAPS:
             maps[n] = self.mysql_list(n)
         return maps
+
+
+@atexit.register
+def _stop_all():
+    for st in list(_RUNNING):
+        try:
+            st.cleanup()
+        except Exception:  # noqa: BLE001 - best effort at interpreter exit
+            pass
 
 
 NO_SPLIT = ("postmaster", "mailer-daemon", "double-bounce")
