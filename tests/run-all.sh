@@ -67,7 +67,11 @@ fi
 # 2. sanitizers (lookupd started by the integration tests inherits these)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-step "asan+ubsan build" build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+# GCC 12 reports false -Wmaybe-uninitialized inside libstdc++'s std::regex
+# (pulled in by Catch2's main) when sanitizers are on; only that one warning
+# is relaxed, and only in this build.
+step "asan+ubsan build" build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dcpp_args=-Wno-maybe-uninitialized
 if [ "$last_rc" -eq 0 ]; then
     step "asan+ubsan unit tests" suite build-asan unit
     step "asan+ubsan integration tests" suite build-asan integration
@@ -76,10 +80,10 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 # 3. fuzzing (clang, libFuzzer)
 if [ -f tests/fuzz/run-all.sh ]; then
-    CXX=clang++ CC=clang step "fuzz build" build build-fuzz -Dfuzz=true -Db_lundef=false
+    # -Dfuzz=true instruments the whole tree (see meson.build); tests off.
+    CXX=clang++ CC=clang step "fuzz build" build build-fuzz -Dfuzz=true -Dtests=false -Db_lundef=false
     if [ "$last_rc" -eq 0 ]; then
-        step "fuzz run (${FUZZ_SECONDS}s per target)" \
-            env FUZZ_SECONDS="$FUZZ_SECONDS" bash tests/fuzz/run-all.sh build-fuzz "$FUZZ_SECONDS"
+        step "fuzz run (${FUZZ_SECONDS}s per target)" sh tests/fuzz/run-all.sh "$FUZZ_SECONDS" build-fuzz
     fi
 else
     echo
