@@ -280,7 +280,8 @@ std::vector<std::string> Config::names_with_prefix(std::string_view prefix) cons
 std::vector<std::string> Config::unknown_names(std::span<const ParamSpec> specs,
                                                std::span<const std::string_view> prefixes) const {
   std::vector<std::string> out;
-  for (const auto& [name, entry] : values_) {
+  for (const auto& item : values_) {
+    const std::string& name = item.first;  // clang 14 cannot capture structured bindings
     bool known = std::any_of(specs.begin(), specs.end(), [&](const ParamSpec& s) { return s.name == name; }) ||
                  std::any_of(prefixes.begin(), prefixes.end(),
                              [&](std::string_view p) { return name.compare(0, p.size(), p) == 0; });

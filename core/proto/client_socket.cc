@@ -2,6 +2,7 @@
 #include "core/proto/client_socket.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,14 +12,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "core/config/config.h"
 
 namespace core::proto {
 namespace {
 
-bool closed_errno(int e) { return e == EPIPE || e == ECONNRESET; }
+bool closed_errno(int e) {
+  return e == EPIPE || e == ECONNRESET;
+}
 
 // connect_fd - start a non-blocking connect; returns fd or -1 with errno set.
 int connect_fd(int family, const sockaddr* addr, socklen_t len) {
@@ -157,7 +158,8 @@ bool ClientSocket::peer_closed() {
 }
 
 // write_all - send every byte of DATA before DEADLINE.
-ClientSocket::Io ClientSocket::write_all(std::string_view data, Clock::time_point deadline, std::string& why) {
+ClientSocket::Io ClientSocket::write_all(std::string_view data, Clock::time_point deadline,
+                                         std::string& why) {
   while (!data.empty()) {
     ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {

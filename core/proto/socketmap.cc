@@ -10,7 +10,8 @@ namespace core::proto {
 // parse_socketmap_request - name before the first space, key after it.
 Result<SocketmapRequest> parse_socketmap_request(std::string_view payload) {
   size_t sp = payload.find(' ');
-  if (sp == std::string_view::npos) return config_error("malformed socketmap request: no space after the name");
+  if (sp == std::string_view::npos)
+    return config_error("malformed socketmap request: no space after the name");
   if (sp == 0) return config_error("malformed socketmap request: empty table name");
   return SocketmapRequest{payload.substr(0, sp), payload.substr(sp + 1)};
 }
@@ -42,10 +43,18 @@ std::string socketmap_ok(std::string_view data) {
   return out;
 }
 
-std::string socketmap_notfound() { return "NOTFOUND "; }
-std::string socketmap_temp(std::string_view reason) { return "TEMP " + socketmap_reason(reason); }
-std::string socketmap_timeout(std::string_view reason) { return "TIMEOUT " + socketmap_reason(reason); }
-std::string socketmap_perm(std::string_view reason) { return "PERM " + socketmap_reason(reason); }
+std::string socketmap_notfound() {
+  return "NOTFOUND ";
+}
+std::string socketmap_temp(std::string_view reason) {
+  return "TEMP " + socketmap_reason(reason);
+}
+std::string socketmap_timeout(std::string_view reason) {
+  return "TIMEOUT " + socketmap_reason(reason);
+}
+std::string socketmap_perm(std::string_view reason) {
+  return "PERM " + socketmap_reason(reason);
+}
 
 // socketmap_answer - one mapping from LookupResult to the wire.
 std::string socketmap_answer(const table::LookupResult& result) {

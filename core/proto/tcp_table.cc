@@ -9,7 +9,9 @@ namespace {
 constexpr char kHex[] = "0123456789ABCDEF";
 
 // c_isspace - isspace() in the C locale; Postfix's ISSPACE is ASCII-only.
-bool c_isspace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool c_isspace(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -96,20 +98,27 @@ TcpRequestResult parse_tcp_request(std::string_view input, size_t max_line) {
   return r;
 }
 
-std::string tcp_request(std::string_view key) { return "get " + hex_quote(key) + "\n"; }
+std::string tcp_request(std::string_view key) {
+  return "get " + hex_quote(key) + "\n";
+}
 
 // tcp_reply_found - "200 <encoded value>\n", or 400 when Postfix could not use it.
 std::string tcp_reply_found(std::string_view value) {
   if (value.empty()) return tcp_reply_temp("table returned an empty value");
   std::string line = "200 " + hex_quote(value) + "\n";
   if (line.size() > kTcpMaxReplyLine)
-    return tcp_reply_temp(fmt::format("encoded value of {} bytes exceeds the tcp_table reply limit of {} bytes",
-                                      line.size() - 5, kTcpMaxReplyLine - 5));
+    return tcp_reply_temp(
+        fmt::format("encoded value of {} bytes exceeds the tcp_table reply limit of {} bytes",
+                    line.size() - 5, kTcpMaxReplyLine - 5));
   return line;
 }
 
-std::string tcp_reply_not_found() { return "500 not found\n"; }
-std::string tcp_reply_temp(std::string_view reason) { return "400 " + reply_reason(reason) + "\n"; }
+std::string tcp_reply_not_found() {
+  return "500 not found\n";
+}
+std::string tcp_reply_temp(std::string_view reason) {
+  return "400 " + reply_reason(reason) + "\n";
+}
 
 // tcp_answer - one mapping from LookupResult to the wire; tcp: has no PERM.
 std::string tcp_answer(const table::LookupResult& result) {

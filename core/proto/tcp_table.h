@@ -40,9 +40,9 @@ std::optional<std::string> hex_unquote(std::string_view text);
 struct TcpRequestResult {
   enum class Kind { NeedMore, Request, Error };
   Kind kind = Kind::NeedMore;
-  std::string key;     // Request: the decoded key (may be empty, may hold NUL)
+  std::string key;      // Request: the decoded key (may be empty, may hold NUL)
   size_t consumed = 0;  // Request/Error: bytes of the line, LF included (0 if no LF)
-  std::string error;   // Error: why (no client data)
+  std::string error;    // Error: why (no client data)
 
   bool need_more() const { return kind == Kind::NeedMore; }
   bool request() const { return kind == Kind::Request; }

@@ -71,8 +71,10 @@ class SocketmapTable final : public Table {
 Result<std::unique_ptr<Table>> open_socketmap(std::string_view name, const OpenContext& ctx) {
   size_t colon = name.rfind(':');
   if (colon == std::string_view::npos || colon + 1 == name.size())
-    return config_error(fmt::format("table socketmap:{}: expected socketmap:unix:path:name or "
-                                    "socketmap:inet:host:port:name", name));
+    return config_error(
+        fmt::format("table socketmap:{}: expected socketmap:unix:path:name or "
+                    "socketmap:inet:host:port:name",
+                    name));
   auto ep = proto::parse_endpoint(name.substr(0, colon));
   if (!ep) return config_error(fmt::format("table socketmap:{}: {}", name, ep.error().text));
   auto timeout = proto::client_timeout(ctx.config);

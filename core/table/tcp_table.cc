@@ -3,13 +3,14 @@
 // malformed = Retry. One persistent connection, lookups serialised by a
 // mutex; unlike Postfix (10 attempts, 1 s apart) we resend only once, when
 // the server closed an idle connection.
+#include "core/proto/tcp_table.h"
+
 #include <fmt/format.h>
 
 #include <mutex>
 
 #include "core/log/log.h"
 #include "core/proto/client_socket.h"
-#include "core/proto/tcp_table.h"
 #include "core/table/registry.h"
 
 namespace core::table {

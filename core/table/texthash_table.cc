@@ -20,7 +20,9 @@
 namespace core::table {
 namespace {
 
-bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -62,7 +64,8 @@ void add_entry(std::unordered_map<std::string, std::string>& map, std::string_vi
   if (key.back() == ':')
     log::warning("{}, line {}: record is in \"key: value\" format; is this an alias file?", path, lineno);
   auto [it, inserted] = map.emplace(lowercase(key), std::string(value));
-  if (!inserted) log::warning("{}, line {}: duplicate entry: \"{}\"", path, lineno, log::printable(it->first));
+  if (!inserted)
+    log::warning("{}, line {}: duplicate entry: \"{}\"", path, lineno, log::printable(it->first));
 }
 
 }  // namespace

@@ -1,11 +1,10 @@
 // fake_server.h - a tiny scripted lookup server for client-table tests.
 //
 // FakeServer listens on a unix socket in a fresh temp dir or on
-// 127.0.0.1:<ephemeral>, accepts one connection at a time in its own
-// thread, splits requests by netstring or by line, and sends back whatever
-// the handler returns for each request (raw bytes, framing included). An
-// empty string from the handler closes the connection without a reply.
-// Counters are atomic; stop() (or the destructor) joins the thread.
+// 127.0.0.1:<ephemeral>, serves each connection in its own thread, splits requests by netstring or by line,
+// and sends back whatever the handler returns for each request (the handler must be thread-safe if several
+// clients connect at once) (raw bytes, framing included). An empty string from the handler closes the
+// connection without a reply. Counters are atomic; stop() (or the destructor) joins the thread.
 #pragma once
 
 #include <arpa/inet.h>
@@ -126,9 +125,13 @@ class FakeServer {
       int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;
       ++connections_;
-      serve(c);
-      ::close(c);
+      std::lock_guard<std::mutex> l(mu_);
+      workers_.emplace_back([this, c] {
+        serve(c);
+        ::close(c);
+      });
     }
+    for (auto& w : workers_) w.join();  // no accepts now: workers_ is stable
   }
 
   // serve - answer requests on C until the client or the handler closes.
@@ -170,6 +173,7 @@ class FakeServer {
   Handler handler_;
   std::string dir_, endpoint_, host_port_;
   std::thread thread_;
+  std::vector<std::thread> workers_;
   std::atomic<bool> stop_{false};
   std::atomic<int> connections_{0}, requests_{0};
   std::mutex mu_;

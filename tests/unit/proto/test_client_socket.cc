@@ -47,8 +47,8 @@ TEST_CASE("client_socket: endpoint forms", "[unit]") {
     CHECK(ep->port == c.want_port);
     CHECK(ep->text == c.text);
   }
-  for (std::string bad : {"tcp:1.2.3.4:5", "unix:", "inet:host", "inet::9", "inet:h:", "inet:::1:9",
-                          "inet:[::1:9", "/path"}) {
+  for (std::string bad :
+       {"tcp:1.2.3.4:5", "unix:", "inet:host", "inet::9", "inet:h:", "inet:::1:9", "inet:[::1:9", "/path"}) {
     INFO(bad);
     auto ep = parse_endpoint(bad);
     REQUIRE(!ep);

@@ -78,7 +78,8 @@ TEST_CASE("netstring: the limit is inclusive", "[unit]") {
 }
 
 TEST_CASE("netstring: encode/decode round trip", "[unit]") {
-  for (std::string p : {""s, "a"s, "OK alice@example.org,bob@example.org"s, "\0\0,:"s, std::string(5000, ',')}) {
+  for (std::string p :
+       {""s, "a"s, "OK alice@example.org,bob@example.org"s, "\0\0,:"s, std::string(5000, ',')}) {
     std::string wire = encode_netstring(p);
     auto r = decode_netstring(wire, 10000);
     REQUIRE(r.frame());

@@ -68,10 +68,11 @@ TEST_CASE("socketmap: reply classification as Postfix 3.7 does it", "[unit]") {
     std::string want_data;
   };
   std::vector<Case> cases = {
-      {"OK a b,c", S::Ok, "a b,c"}, {"OK ", S::Ok, ""},           {"OK", S::NotFound, ""},
-      {"NOTFOUND ", S::NotFound, ""}, {"NOTFOUND", S::NotFound, ""}, {"TEMP db", S::Temp, "db"},
-      {"TIMEOUT x", S::Timeout, "x"}, {"PERM y", S::Perm, "y"},      {"ok x", S::Unknown, "ok x"},
-      {"", S::Unknown, ""},
+      {"OK a b,c", S::Ok, "a b,c"},   {"OK ", S::Ok, ""},
+      {"OK", S::NotFound, ""},        {"NOTFOUND ", S::NotFound, ""},
+      {"NOTFOUND", S::NotFound, ""},  {"TEMP db", S::Temp, "db"},
+      {"TIMEOUT x", S::Timeout, "x"}, {"PERM y", S::Perm, "y"},
+      {"ok x", S::Unknown, "ok x"},   {"", S::Unknown, ""},
   };
   for (const auto& c : cases) {
     INFO(c.payload);

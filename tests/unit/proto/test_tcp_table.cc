@@ -96,7 +96,8 @@ TEST_CASE("tcp_table: request line limit", "[unit]") {
 }
 
 TEST_CASE("tcp_table: replies and LookupResult mapping", "[unit]") {
-  CHECK(tcp_reply_found("jd@example.org, backup@example.org") == "200 jd@example.org,%20backup@example.org\n");
+  CHECK(tcp_reply_found("jd@example.org, backup@example.org") ==
+        "200 jd@example.org,%20backup@example.org\n");
   CHECK(tcp_reply_found("100%\r\n") == "200 100%25%0D%0A\n");
   CHECK(tcp_reply_not_found().starts_with("500 "));
   CHECK(tcp_reply_temp("db 100% down\n") == "400 db 100%25 down?\n");
@@ -105,7 +106,8 @@ TEST_CASE("tcp_table: replies and LookupResult mapping", "[unit]") {
   CHECK(tcp_answer(core::retry_error("db down")) == "400 db down\n");
   CHECK(tcp_answer(core::config_error("bad query")) == "400 bad query\n");
   CHECK(tcp_answer(table::found("")).starts_with("400 "));
-  for (auto r : {tcp_answer(core::retry_error(std::string(5000, '%'))), tcp_reply_not_found(), tcp_reply_found("x")}) {
+  for (auto r :
+       {tcp_answer(core::retry_error(std::string(5000, '%'))), tcp_reply_not_found(), tcp_reply_found("x")}) {
     CHECK(r.size() <= kTcpMaxReplyLine);
     CHECK(r.back() == '\n');
     CHECK(r.find('\n') == r.size() - 1);
@@ -129,9 +131,9 @@ TEST_CASE("tcp_table: reply classification as Postfix does it", "[unit]") {
     std::string want_text;
   };
   std::vector<Case> cases = {
-      {"200 a,%20b", S::Found, "a, b"}, {"299 x", S::Found, "x"},   {"200  x", S::Found, " x"},
-      {"200\tx", S::Found, "x"},        {"200 ", S::Found, ""},     {"500 nope", S::NotFound, "nope"},
-      {"400 down", S::Temp, "down"},    {"500", S::Malformed, ""},  {"600 x", S::Malformed, "x"},
+      {"200 a,%20b", S::Found, "a, b"}, {"299 x", S::Found, "x"},    {"200  x", S::Found, " x"},
+      {"200\tx", S::Found, "x"},        {"200 ", S::Found, ""},      {"500 nope", S::NotFound, "nope"},
+      {"400 down", S::Temp, "down"},    {"500", S::Malformed, ""},   {"600 x", S::Malformed, "x"},
       {"20 x", S::Malformed, ""},       {"2x0 a", S::Malformed, ""}, {"200 %zz", S::Malformed, ""},
       {"200x", S::Malformed, ""},
   };
