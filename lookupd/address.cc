@@ -47,9 +47,11 @@ std::vector<KeyForm> key_forms(std::string_view key, const AddressPolicy& policy
   std::string_view local = std::string_view(full).substr(0, at);
   std::string_view domain = std::string_view(full).substr(at);  // with '@'
   size_t split = split_point(local, policy);
+  // The extension keeps the case it was sent in: Postfix folds only the
+  // lookup keys (inside the dict layer), not the address it propagates from.
   if (split != std::string_view::npos)
     forms.push_back({std::string(local.substr(0, split)) + std::string(domain),
-                     std::string(local.substr(split))});
+                     std::string(key.substr(split, at - split))});
   if (domain.size() > 1) forms.push_back({std::string(domain), {}});
   return forms;
 }

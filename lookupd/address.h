@@ -49,7 +49,7 @@ struct AddressPolicy {
 
 struct KeyForm {
   std::string key;
-  std::string extension;  // set on form 2 only: the unmatched "+ext" (delimiter included)
+  std::string extension;  // set on form 2 only: the unmatched "+Ext" (delimiter included, case kept)
 };
 
 // key_forms - the keys to try for KEY, in order.

@@ -11,7 +11,14 @@ Cache::List::iterator Cache::find(const std::string& key) {
   return it->second;
 }
 
+namespace {
+size_t cost(const std::string& key, const std::optional<std::string>& value) {
+  return Cache::kEntryOverhead + key.size() + (value ? value->size() : 0);
+}
+}  // namespace
+
 void Cache::erase(List::iterator it) {
+  bytes_ -= cost(it->key, it->value);
   index_.erase(std::string_view(it->key));
   lru_.erase(it);
 }
@@ -19,6 +26,7 @@ void Cache::erase(List::iterator it) {
 void Cache::clear() {
   index_.clear();
   lru_.clear();
+  bytes_ = 0;
 }
 
 // get - fresh entries only; entries too old even for serve-stale are dropped.
@@ -46,7 +54,7 @@ Cache::Hit Cache::stale(const std::string& key, Clock::time_point now) {
   return hit;
 }
 
-// put - store or refresh KEY; evict from the LRU end beyond max_entries.
+// put - store or refresh KEY; evict from the LRU end beyond max_entries / max_bytes.
 void Cache::put(const std::string& key, std::optional<std::string> value, Clock::time_point now) {
   if (!enabled() || options_.max_entries == 0) return;
   auto ttl = value ? options_.ttl : options_.negative_ttl;
@@ -57,16 +65,23 @@ void Cache::put(const std::string& key, std::optional<std::string> value, Clock:
     if (it != lru_.end()) erase(it);
     return;
   }
+  if (cost(key, value) > options_.max_bytes) {  // would evict everything else
+    if (it != lru_.end()) erase(it);
+    return;
+  }
   if (it == lru_.end()) {
     lru_.push_front(Entry{key, {}, {}, {}, {}});
     it = lru_.begin();
     index_.emplace(std::string_view(it->key), it);
+    bytes_ += cost(key, std::nullopt);
   }
+  bytes_ += (value ? value->size() : 0);
+  bytes_ -= (it->value ? it->value->size() : 0);
   it->value = std::move(value);
   it->fetched = now;
   it->expires = now + ttl;
   it->stale_logged.reset();
-  while (index_.size() > options_.max_entries) erase(std::prev(lru_.end()));
+  while (index_.size() > options_.max_entries || bytes_ > options_.max_bytes) erase(std::prev(lru_.end()));
 }
 
 }  // namespace lookupd

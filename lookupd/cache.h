@@ -12,7 +12,8 @@
 // answering NOTFOUND from old data makes Postfix reject mail with 5xx, while
 // TEMP only delays it (never lose mail).
 //
-// Memory is bounded by max_entries; the least recently used entry goes first.
+// Memory is bounded by max_entries and by max_bytes (keys + values + a fixed
+// per-entry overhead); the least recently used entries go first.
 // ttl == 0 disables the cache (nothing is stored, so nothing is stale either).
 //
 // Time is passed in by the caller (tests inject their own clock). Not
@@ -37,7 +38,8 @@ class Cache {
     std::chrono::seconds negative_ttl{2};        // "not found" answers; 0 = not stored
     std::chrono::seconds stale_max{3600};        // serve-stale limit, counted from the fetch
     std::chrono::seconds stale_log_interval{60}; // one "serving stale" log line per key per interval
-    size_t max_entries = 10000;                  // LRU bound
+    size_t max_entries = 10000;                  // LRU bound: entries
+    size_t max_bytes = 64 << 20;                 // LRU bound: key + value + kEntryOverhead bytes
     bool operator==(const Options&) const = default;
   };
 
@@ -62,6 +64,9 @@ class Cache {
   void put(const std::string& key, std::optional<std::string> value, Clock::time_point now);
 
   size_t size() const { return index_.size(); }
+  size_t bytes() const { return bytes_; }
+  // Approximate bookkeeping cost of one entry (list node, index slot, times).
+  static constexpr size_t kEntryOverhead = 128;
   void clear();
 
  private:
@@ -80,6 +85,7 @@ class Cache {
   Options options_;
   List lru_;  // front = most recently used
   std::unordered_map<std::string_view, List::iterator> index_;  // views into Entry::key
+  size_t bytes_ = 0;
 };
 
 }  // namespace lookupd

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/log/log.h"
+#include "core/proto/netstring.h"
 #include "core/server/server.h"
 #include "lookupd/resolver.h"
 #include "lookupd/sessions.h"
@@ -39,7 +40,9 @@ core::Status init(Server& server, const Config& config) {
   auto& resolver = *state.resolver;
   std::string listeners;
   for (const auto& address : settings->listen) {
-    auto st = server.listen(address, opts, [&resolver, max = opts.max_input](const auto&) {
+    // The whole frame ("<len>:" payload ",") must fit in max_input.
+    size_t max = opts.max_input - core::proto::kNetstringMaxPrefix - 2;
+    auto st = server.listen(address, opts, [&resolver, max](const auto&) {
       return std::make_unique<lookupd::SocketmapSession>(resolver, max);
     });
     if (!st) return st.error();
@@ -65,6 +68,8 @@ core::Status init(Server& server, const Config& config) {
 core::Status reload(Server&, const Config& config) {
   auto settings = lookupd::load_settings(config);
   if (!settings) return settings.error();
+  if (settings->listen != state.settings.listen || settings->tcp_listen != state.settings.tcp_listen)
+    core::log::warning("reload: lookupd_listen/lookupd_tcp_listen changes take effect after a restart");
   settings->tcp_listen = state.settings.tcp_listen;  // bound at startup: their maps must still exist
   auto maps = lookupd::open_maps(config, *settings);
   if (!maps) return maps.error();

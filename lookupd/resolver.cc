@@ -68,7 +68,10 @@ void Resolver::resolve(std::string_view name, std::string_view key, Reply reply)
   // Postfix's maps_find() never looks up an empty key ("null query"); answer
   // the same without bothering a table.
   if (key.empty()) return reply(core::table::not_found());
-  std::string cache_key = map->address ? lowercase(key) : std::string(key);
+  // Address maps fold keys as Postfix does for mysql:, so differently cased
+  // requests share an entry - except where the answer carries the caller's
+  // extension in its original case (propagating maps).
+  std::string cache_key = map->address && !map->propagate ? lowercase(key) : std::string(key);
   auto& state = state_.at(map->name);
   if (state.cache->enabled()) {
     auto hit = state.cache->get(cache_key, now_());

@@ -26,7 +26,10 @@ constexpr std::array kParamTable = {
     ParamSpec{"lookupd_negative_ttl", "2s"},     // "not found" answers; 0 = not cached
     ParamSpec{"lookupd_stale_max", "1h"},        // serve-stale limit while a table fails
     ParamSpec{"lookupd_cache_size", "10000"},    // entries per map (LRU)
+    ParamSpec{"lookupd_cache_memory", "64m"},    // bytes per map (keys + values + overhead)
     ParamSpec{"lookupd_stats_interval", "10m"},  // counter log line; 0 = off
+    // Timeout of socketmap: and tcp: client tables (core/proto/client_socket.h).
+    ParamSpec{"table_client_timeout", "10s"},
     // Postfix's own parameters, same meaning and defaults as in main.cf.
     ParamSpec{"recipient_delimiter", ""},
     ParamSpec{"owner_request_special", "yes"},
@@ -94,6 +97,9 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   auto size = c.get_int("lookupd_cache_size", 0, 100000000);
   if (!size) return size.error();
   s.cache.max_entries = static_cast<size_t>(*size);
+  auto memory = c.get_size("lookupd_cache_memory");
+  if (!memory) return memory.error();
+  s.cache.max_bytes = static_cast<size_t>(*memory);
   return s;
 }
 

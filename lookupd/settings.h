@@ -36,6 +36,7 @@ extern const std::span<const std::string_view> kParamPrefixes;
 struct TcpListen {
   std::string address;  // inet:host:port
   std::string map;      // map name
+  bool operator==(const TcpListen&) const = default;
 };
 
 struct Settings {
@@ -44,7 +45,7 @@ struct Settings {
   std::vector<std::string> address_maps;    // lookupd_address_maps
   std::vector<std::string> propagate_maps;  // lookupd_propagate_extension_maps
   AddressPolicy address;                    // recipient_delimiter, owner_request_special, double_bounce_sender
-  Cache::Options cache;                     // lookupd_cache_ttl, _negative_ttl, _stale_max, _cache_size
+  Cache::Options cache;                     // lookupd_cache_ttl, _negative_ttl, _stale_max, _cache_size, _cache_memory
   std::chrono::seconds stats_interval{600}; // lookupd_stats_interval; 0 = off
 };
 

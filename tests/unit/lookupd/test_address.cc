@@ -26,7 +26,7 @@ TEST_CASE("address: key forms in MA_FIND_DEFAULT order", "[unit]") {
     std::vector<std::string> want;
   };
   const Case cases[] = {
-      {"User+Ext@Example.COM", &plus, {"user+ext@example.com", "user@example.com ext=+ext", "@example.com"}},
+      {"User+Ext@Example.COM", &plus, {"user+ext@example.com", "user@example.com ext=+Ext", "@example.com"}},
       {"user+a+b@ex.com", &plus, {"user+a+b@ex.com", "user@ex.com ext=+a+b", "@ex.com"}},
       {"user@ex.com", &plus, {"user@ex.com", "@ex.com"}},
       {"user+ext@ex.com", &none, {"user+ext@ex.com", "@ex.com"}},
@@ -102,6 +102,7 @@ TEST_CASE("address: unmatched extension is propagated only for step-2 hits", "[u
   };
   const Case cases[] = {
       {"alias+tag@ex.com", true, "a+tag@x.org,\"b,c\"+tag@y.org,local+tag"},
+      {"Alias+Tag@EX.com", true, "a+Tag@x.org,\"b,c\"+Tag@y.org,local+Tag"},
       {"alias+tag@ex.com", false, "a@x.org, \"b,c\"@y.org,local"},
       {"alias@ex.com", true, "a@x.org, \"b,c\"@y.org,local"},
       {"full+e@ex.com", true, "f@x.org"},

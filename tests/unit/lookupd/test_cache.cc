@@ -102,3 +102,24 @@ TEST_CASE("cache: stale log flag once per key per interval", "[unit]") {
   cache.put("a", "1", t0 + 100s);         // a successful fetch resets the log state
   CHECK(cache.stale("a", t0 + 110s).log);
 }
+
+TEST_CASE("cache: memory bound evicts by bytes, oversized values are not stored", "[unit]") {
+  auto o = opts(5s, 2s, 100);
+  o.max_bytes = 2 * Cache::kEntryOverhead + 2 + 200;  // room for keys "a", "b" and 200 value bytes
+  Cache cache(o);
+  cache.put("a", std::string(100, 'x'), t0);
+  cache.put("b", std::string(100, 'y'), t0);
+  CHECK(cache.size() == 2);
+  CHECK(cache.bytes() == o.max_bytes);
+  cache.put("c", std::string(1, 'z'), t0);  // over the byte bound: "a" (LRU) goes
+  CHECK(cache.get("a", t0).state == Cache::State::Miss);
+  CHECK(cache.get("b", t0).state == Cache::State::Fresh);
+  CHECK(cache.bytes() == 2 * Cache::kEntryOverhead + 2 + 101);
+  cache.put("b", std::string(1, 'y'), t0);  // shrinking a value gives bytes back
+  CHECK(cache.bytes() == 2 * Cache::kEntryOverhead + 2 + 2);
+  cache.put("huge", std::string(1000, 'h'), t0);
+  CHECK(cache.get("huge", t0).state == Cache::State::Miss);
+  CHECK(cache.size() == 2);
+  cache.clear();
+  CHECK(cache.bytes() == 0);
+}

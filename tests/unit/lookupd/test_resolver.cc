@@ -41,16 +41,17 @@ struct Fixture {
   std::vector<std::pair<core::log::Level, std::string>> logs;
   Resolver resolver{AddressPolicy{"+", true, "double-bounce"}, jobs.submit(), [this] { return now; }};
 
-  explicit Fixture(std::chrono::seconds ttl = 5s, bool address = true) {
+  explicit Fixture(std::chrono::seconds ttl = 5s, bool address = true, bool propagate = false) {
     core::log::set_sink([this](core::log::Level l, std::string_view t) { logs.emplace_back(l, std::string(t)); });
     auto t = std::make_unique<RecordingTable>(std::map<std::string, std::string>{
-        {"u@ex.com", "maildir/u/"}, {"@ex.com", "catchall/"}});
+        {"u@ex.com", "maildir/u/"}, {"@ex.com", "catchall/"}, {"al@ex.com", "t@ex.org"}});
     table = t.get();
     auto m = std::make_shared<Map>();
     m->name = "vmb";
     m->spec = "fake:";
     m->table = std::move(t);
     m->address = address;
+    m->propagate = propagate;
     m->cache.ttl = ttl;
     m->cache.negative_ttl = 2s;
     auto maps = std::make_shared<MapSet>();
@@ -166,4 +167,12 @@ TEST_CASE("resolver: reload keeps caches of unchanged maps", "[unit]") {
   changed->emplace("vmb", m);
   f.resolver.set_maps(changed, AddressPolicy{"+", true, "double-bounce"});
   CHECK(f.ask("vmb", "u@ex.com") == std::vector<std::string>{"OK other"});
+}
+
+TEST_CASE("resolver: propagating maps keep the caller's extension case per cache entry", "[unit]") {
+  Fixture f(5s, true, true);
+  CHECK(f.ask("vmb", "al+Tag@ex.com") == std::vector<std::string>{"OK t+Tag@ex.org"});
+  CHECK(f.ask("vmb", "al+tag@ex.com") == std::vector<std::string>{"OK t+tag@ex.org"});
+  CHECK(f.ask("vmb", "al+Tag@ex.com") == std::vector<std::string>{"OK t+Tag@ex.org"});
+  CHECK(f.table->asked() == std::vector<std::string>{"al+tag@ex.com", "al@ex.com", "al+tag@ex.com", "al@ex.com"});
 }

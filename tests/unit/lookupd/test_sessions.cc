@@ -93,7 +93,7 @@ TEST_CASE("socketmap session: lockstep replies, pipelined input waits", "[unit]"
   f.session = std::make_unique<SocketmapSession>(f.resolver, 65536);
   f.conn->session = f.session.get();
   // Two requests in one read: the second is parsed only after the first reply.
-  f.conn->feed(ns("virtual Alice+Tag@Ex.com") + ns("virtual nobody@x"));
+  f.conn->feed(ns("virtual alice+tag@ex.com") + ns("virtual nobody@x"));
   CHECK(f.conn->paused);
   CHECK(f.conn->out.empty());
   f.run_jobs();
@@ -158,4 +158,22 @@ TEST_CASE("tcp session: get lines, %XX keys and values, errors", "[unit]") {
   CHECK(!f.conn->closed_flag);
   f.conn->feed(std::string(5000, 'a'));
   CHECK(f.conn->closed_flag);
+}
+
+TEST_CASE("sessions: keys at protocol limits", "[unit]") {
+  // Postfix 3.12 stops at 10000-byte keys; lookupd answers them normally.
+  std::string key(10000 - 7, 'k');
+  key += "@ex.com";
+  Fixture f;
+  f.session = std::make_unique<SocketmapSession>(f.resolver, 65536 - 34);
+  f.conn->session = f.session.get();
+  f.conn->feed(ns("virtual " + key));
+  f.run_jobs();
+  CHECK(f.conn->out == "9:NOTFOUND ,");
+  Fixture t;
+  t.session = std::make_unique<TcpSession>(t.resolver, "virtual", 65536);
+  t.conn->session = t.session.get();
+  t.conn->feed("get " + key + "\n");
+  t.run_jobs();
+  CHECK(t.conn->out == "500 not found\n");
 }

@@ -24,6 +24,7 @@ TEST_CASE("settings: defaults", "[unit]") {
   CHECK(s->cache.negative_ttl == 2s);
   CHECK(s->cache.stale_max == 3600s);
   CHECK(s->cache.max_entries == 10000);
+  CHECK(s->cache.max_bytes == 64u << 20);
   CHECK(s->stats_interval == 600s);
   CHECK(s->address.delimiters.empty());
   CHECK(s->address.owner_request_special);
