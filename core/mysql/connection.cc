@@ -15,13 +15,15 @@ void library_init() {
   std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
 }
 
-const char* opt(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
+const char* opt(const std::optional<std::string>& v) {
+  return v ? v->c_str() : nullptr;
+}
 
 // lost - client errors (2000..2999) and server shutdown/kill mean the session is gone.
 bool lost(unsigned err) {
   constexpr unsigned kServerShutdown = 1053, kConnectionKilled = 1927, kInteractionTimeout = 4031;
-  return (err >= CR_MIN_ERROR && err <= CR_MAX_ERROR) || err == kServerShutdown ||
-         err == kConnectionKilled || err == kInteractionTimeout;
+  return (err >= CR_MIN_ERROR && err <= CR_MAX_ERROR) || err == kServerShutdown || err == kConnectionKilled ||
+         err == kInteractionTimeout;
 }
 
 }  // namespace
@@ -47,8 +49,8 @@ bool Connection::connect(const Settings& s, std::string* error) {
   if (s.option_file) mysql_options(db_, MYSQL_READ_DEFAULT_FILE, s.option_file->c_str());
   if (!s.option_group.empty()) mysql_options(db_, MYSQL_READ_DEFAULT_GROUP, s.option_group.c_str());
   if (s.tls_key_file || s.tls_cert_file || s.tls_ca_file || s.tls_ca_path || s.tls_ciphers)
-    mysql_ssl_set(db_, opt(s.tls_key_file), opt(s.tls_cert_file), opt(s.tls_ca_file),
-                  opt(s.tls_ca_path), opt(s.tls_ciphers));
+    mysql_ssl_set(db_, opt(s.tls_key_file), opt(s.tls_cert_file), opt(s.tls_ca_file), opt(s.tls_ca_path),
+                  opt(s.tls_ciphers));
   if (s.tls_verify_cert) {
     my_bool verify = *s.tls_verify_cert ? 1 : 0;
     mysql_options(db_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
@@ -59,8 +61,8 @@ bool Connection::connect(const Settings& s, std::string* error) {
     unsigned proto = MYSQL_PROTOCOL_SOCKET;
     mysql_options(db_, MYSQL_OPT_PROTOCOL, &proto);
   }
-  if (mysql_real_connect(db_, host, s.user.c_str(), s.password.c_str(), s.dbname.c_str(),
-                         host_.port, sock, CLIENT_MULTI_RESULTS) == nullptr) {
+  if (mysql_real_connect(db_, host, s.user.c_str(), s.password.c_str(), s.dbname.c_str(), host_.port, sock,
+                         CLIENT_MULTI_RESULTS) == nullptr) {
     *error = mysql_error(db_);
     mysql_close(db_);
     db_ = nullptr;
@@ -87,13 +89,16 @@ std::optional<QueryError> Connection::query(const std::string& sql, QueryResult*
         unsigned long* lens = mysql_fetch_lengths(res);
         auto& r = out->rows.emplace_back();
         for (unsigned i = 0; i < ncols; ++i) {
-          if (row[i] == nullptr) r.emplace_back();
-          else r.emplace_back(std::string(row[i], lens[i]));
+          if (row[i] == nullptr)
+            r.emplace_back();
+          else
+            r.emplace_back(std::string(row[i], lens[i]));
         }
       }
       mysql_free_result(res);
     } else if (mysql_field_count(db_) != 0) {
-      return QueryError{mysql_error(db_), lost(mysql_errno(db_))};
+      // Rows were due but could not be read: the session is out of step, drop it.
+      return QueryError{mysql_error(db_), true};
     }
     int next = mysql_next_result(db_);
     if (next == -1) break;

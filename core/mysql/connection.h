@@ -21,18 +21,18 @@ typedef struct st_mysql MYSQL;
 namespace core::mysql {
 
 struct Settings {
-  std::vector<Host> hosts;       // "hosts", default localhost (default socket)
-  std::string user, password;    // "user", "password"
-  std::string dbname;            // "dbname", required
-  std::string charset = "utf8mb4";                 // "charset" (Postfix 3.9 name)
-  std::optional<std::string> option_file;          // MYSQL_READ_DEFAULT_FILE
-  std::string option_group = "client";            // MYSQL_READ_DEFAULT_GROUP, "" = none
+  std::vector<Host> hosts;                 // "hosts", default localhost (default socket)
+  std::string user, password;              // "user", "password"
+  std::string dbname;                      // "dbname", required
+  std::string charset = "utf8mb4";         // "charset" (Postfix 3.9 name)
+  std::optional<std::string> option_file;  // MYSQL_READ_DEFAULT_FILE
+  std::string option_group = "client";     // MYSQL_READ_DEFAULT_GROUP, "" = none
   std::optional<std::string> tls_key_file, tls_cert_file, tls_ca_file, tls_ca_path, tls_ciphers;
-  std::optional<bool> tls_verify_cert;             // MYSQL_OPT_SSL_VERIFY_SERVER_CERT
-  unsigned connect_timeout = 5;  // seconds, MYSQL_OPT_CONNECT_TIMEOUT ("connect_timeout")
-  unsigned read_timeout = 10;    // seconds, MYSQL_OPT_READ_TIMEOUT ("read_timeout")
-  unsigned write_timeout = 10;   // seconds, MYSQL_OPT_WRITE_TIMEOUT ("write_timeout")
-  unsigned max_connections = 4;  // pool bound per table ("max_connections")
+  std::optional<bool> tls_verify_cert;      // MYSQL_OPT_SSL_VERIFY_SERVER_CERT
+  unsigned connect_timeout = 5;             // seconds, MYSQL_OPT_CONNECT_TIMEOUT ("connect_timeout")
+  unsigned read_timeout = 10;               // seconds, MYSQL_OPT_READ_TIMEOUT ("read_timeout")
+  unsigned write_timeout = 10;              // seconds, MYSQL_OPT_WRITE_TIMEOUT ("write_timeout")
+  unsigned max_connections = 4;             // pool bound per table ("max_connections")
   std::chrono::seconds idle_interval{60};   // close idle connections after ("idle_interval")
   std::chrono::seconds retry_interval{60};  // skip a failed host while others work
   std::chrono::seconds lone_retry{2};       // back-off when no other host is usable

@@ -16,8 +16,7 @@ namespace {
 Result<unsigned> parse_port(std::string_view item, std::string_view port) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec == std::errc() && end == port.data() + port.size() && value > 0 && value < 65536)
-    return value;
+  if (ec == std::errc() && end == port.data() + port.size() && value > 0 && value < 65536) return value;
   std::string name(port);
   if (!name.empty() && (name[0] < '0' || name[0] > '9')) {
     struct servent* se = getservbyname(name.c_str(), "tcp");

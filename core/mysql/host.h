@@ -18,9 +18,9 @@ namespace core::mysql {
 struct Host {
   enum class Kind { Unix, Inet };
   Kind kind = Kind::Inet;
-  std::string name;    // socket path (Unix, "" = library default) or host name (Inet)
-  unsigned port = 0;   // 0 = library default (3306)
-  std::string text;    // as shown in log lines: "unix:/path" or "inet:host:port"
+  std::string name;   // socket path (Unix, "" = library default) or host name (Inet)
+  unsigned port = 0;  // 0 = library default (3306)
+  std::string text;   // as shown in log lines: "unix:/path" or "inet:host:port"
 
   bool unix_socket() const { return kind == Kind::Unix; }
 };

@@ -21,8 +21,7 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-Result<std::shared_ptr<DomainList>> DomainList::parse(std::string_view value,
-                                                      std::string_view label,
+Result<std::shared_ptr<DomainList>> DomainList::parse(std::string_view value, std::string_view label,
                                                       const OpenContext& ctx) {
   auto list = std::make_shared<DomainList>();
   for (const auto& item : split_specs(value))
@@ -31,8 +30,7 @@ Result<std::shared_ptr<DomainList>> DomainList::parse(std::string_view value,
 }
 
 // add - one item; "/file" items are expanded in place (nested files allowed).
-Status DomainList::add(std::string_view item, std::string_view label, const OpenContext& ctx,
-                       int depth) {
+Status DomainList::add(std::string_view item, std::string_view label, const OpenContext& ctx, int depth) {
   Item it;
   if (!item.empty() && item[0] == '!') {
     it.negate = true;
@@ -70,7 +68,8 @@ Result<bool> DomainList::match(std::string_view domain) const {
     bool hit = false;
     if (it.table) {
       auto r = it.table->lookup(domain);
-      if (!r) return retry_error(fmt::format("domain list lookup in {}: {}", it.table->name(), r.error().text));
+      if (!r)
+        return retry_error(fmt::format("domain list lookup in {}: {}", it.table->name(), r.error().text));
       hit = r->has_value();
     } else {
       hit = it.text == domain;

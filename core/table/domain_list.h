@@ -28,8 +28,8 @@ class DomainList {
  private:
   struct Item {
     bool negate = false;
-    std::string text;               // lowercase literal, when table is null
-    std::unique_ptr<Table> table;   // type:table item
+    std::string text;              // lowercase literal, when table is null
+    std::unique_ptr<Table> table;  // type:table item
   };
   Status add(std::string_view item, std::string_view label, const OpenContext& ctx, int depth);
   std::vector<Item> items_;

@@ -21,20 +21,11 @@ bool scan(std::string_view format, bool query, int* flags, int* nparts) {
     switch (c) {
       case '%':
       case 's':
-      case 'S':
-        break;
-      case 'u':
-        *flags |= query ? kKeyUser : kValueUser;
-        break;
-      case 'd':
-        *flags |= query ? kKeyDomain : kValueDomain;
-        break;
-      case 'U':
-        *flags |= kKeyUser;
-        break;
-      case 'D':
-        *flags |= kKeyDomain;
-        break;
+      case 'S': break;
+      case 'u': *flags |= query ? kKeyUser : kValueUser; break;
+      case 'd': *flags |= query ? kKeyDomain : kValueDomain; break;
+      case 'U': *flags |= kKeyUser; break;
+      case 'D': *flags |= kKeyDomain; break;
       default:
         if (c >= '1' && c <= '9') {
           *nparts = std::max(*nparts, c - '0');
@@ -81,8 +72,7 @@ Result<MysqlTemplates> MysqlTemplates::parse(std::string query, std::string resu
   return t;
 }
 
-std::optional<std::string> MysqlTemplates::expand_query(std::string_view key,
-                                                        const EscapeFn& escape) const {
+std::optional<std::string> MysqlTemplates::expand_query(std::string_view key, const EscapeFn& escape) const {
   std::string out;
   if (key.empty() || !expand(query_, key, nullptr, &escape, &out)) return std::nullopt;
   return out;
@@ -95,12 +85,10 @@ MysqlTemplates::Append MysqlTemplates::append_result(std::string_view value, std
 }
 
 // expand - db_common_expand(): VALUE is the key (query) or a result value (KEY set).
-bool MysqlTemplates::expand(std::string_view format, std::string_view value,
-                            const std::string_view* key, const EscapeFn* escape,
-                            std::string* out) const {
+bool MysqlTemplates::expand(std::string_view format, std::string_view value, const std::string_view* key,
+                            const EscapeFn* escape, std::string* out) const {
   std::optional<std::string_view> vdomain, kdomain;
-  auto bad = [](std::optional<std::string_view> dom, size_t whole, int flags, int need_dom,
-                int need_user) {
+  auto bad = [](std::optional<std::string_view> dom, size_t whole, int flags, int need_dom, int need_user) {
     return ((!dom || dom->empty()) && (flags & need_dom)) ||
            (dom && dom->size() + 1 == whole && (flags & need_user));
   };
@@ -132,14 +120,22 @@ bool MysqlTemplates::expand(std::string_view format, std::string_view value,
       continue;
     }
     char c = format[++i];  // parse() guaranteed a valid character follows
-    if (c == '%') out->push_back('%');
-    else if (c == 's') put(value);
-    else if (c == 'u') put(user_of(value, vdomain));
-    else if (c == 'd') put(vdomain.value_or(""));
-    else if (c == 'S') put(kval);
-    else if (c == 'U') put(user_of(kval, kdom_or_v));
-    else if (c == 'D') put(kdom_or_v.value_or(""));
-    else put(parts[parts.size() - static_cast<size_t>(c - '0')]);
+    if (c == '%')
+      out->push_back('%');
+    else if (c == 's')
+      put(value);
+    else if (c == 'u')
+      put(user_of(value, vdomain));
+    else if (c == 'd')
+      put(vdomain.value_or(""));
+    else if (c == 'S')
+      put(kval);
+    else if (c == 'U')
+      put(user_of(kval, kdom_or_v));
+    else if (c == 'D')
+      put(kdom_or_v.value_or(""));
+    else
+      put(parts[parts.size() - static_cast<size_t>(c - '0')]);
   }
   return true;
 }

@@ -26,8 +26,7 @@ using EscapeFn = std::function<std::string(std::string_view)>;
 class MysqlTemplates {
  public:
   // parse - check QUERY and RESULT_FORMAT; NAME ("mysql:/path") is for messages.
-  static Result<MysqlTemplates> parse(std::string query, std::string result_format,
-                                      std::string_view name);
+  static Result<MysqlTemplates> parse(std::string query, std::string result_format, std::string_view name);
 
   // expand_query - the SQL for KEY, or nullopt when KEY cannot fill the template.
   std::optional<std::string> expand_query(std::string_view key, const EscapeFn& escape) const;

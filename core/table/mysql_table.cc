@@ -50,14 +50,15 @@ LookupResult MysqlTable::lookup(std::string_view raw_key) {
   }
   const EscapeFn identity = [](std::string_view s) { return std::string(s); };
   if (!templates_.expand_query(key, identity)) return not_found();
-  auto res = client_.query([&](const mysql::Escaper& esc) {
-    return templates_.expand_query(key, esc).value_or(std::string());
-  });
+  auto res = client_.query(
+      [&](const mysql::Escaper& esc) { return templates_.expand_query(key, esc).value_or(std::string()); });
   if (!res) return res.error();
   if (!res->has_result_set) {
     if (!require_result_set_) return not_found();
-    std::string text = fmt::format("{}: query failed: statement returned no result set "
-                                   "(set require_result_set = no to allow that)", label_);
+    std::string text = fmt::format(
+        "{}: query failed: statement returned no result set "
+        "(set require_result_set = no to allow that)",
+        label_);
     log::warning("{}", text);
     return retry_error(text);
   }
@@ -68,8 +69,7 @@ LookupResult MysqlTable::lookup(std::string_view raw_key) {
       if (!col) continue;  // NULL: skipped silently
       auto a = templates_.append_result(*col, key, &out);
       if (a == MysqlTemplates::Append::Empty) {
-        log::warning("table \"{}\": empty lookup result for: \"{}\" -- ignored", label_,
-                     log::printable(key));
+        log::warning("table \"{}\": empty lookup result for: \"{}\" -- ignored", label_, log::printable(key));
       } else if (a == MysqlTemplates::Append::Added && expansion_limit_ > 0 &&
                  ++expansions > expansion_limit_) {
         log::warning("{}: Expansion limit exceeded for key: '{}'", label_, log::printable(key));

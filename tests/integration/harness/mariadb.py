@@ -70,6 +70,13 @@ def port_in_use(port):
         s.close()
 
 
+def _server_env():
+    """Environment for MariaDB programs: without test-runner malloc debugging."""
+    env = dict(os.environ)
+    env.pop("MALLOC_PERTURB_", None)
+    return env
+
+
 class MariaDB:
     """One private mariadbd; see the module docstring."""
 
@@ -103,6 +110,10 @@ class MariaDB:
     @property
     def socket(self):
         return os.path.join(self.dir, "mysqld.sock")
+
+    @property
+    def tmpdir(self):
+        return os.path.join(self.dir, "tmp")
 
     @property
     def error_log(self):
@@ -163,8 +174,8 @@ class MariaDB:
                  "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
                  "--log-error=" + self.error_log, "--innodb-buffer-pool-size=16M",
                  "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
-                 "--max-connections=200"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                 "--max-connections=200", "--tmpdir=" + self.tmpdir],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=_server_env())
         self._wait_ready(timeout)
         if first:
             self._provision()
@@ -230,13 +241,22 @@ class MariaDB:
 
     # -- internals -----------------------------------------------------
     def _install(self):
-        os.makedirs(self.datadir, exist_ok=True)
-        r = subprocess.run(
-            [self.install_db, "--no-defaults", "--datadir=" + self.datadir, "--user=root",
-             "--auth-root-authentication-method=socket", "--skip-test-db"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-        if r.returncode != 0:
-            raise RuntimeError("mariadb-install-db failed:\n" + r.stdout.decode(errors="replace")[-3000:])
+        # Bootstrap once more on failure: it has been seen to fail sporadically
+        # ("Unknown table 'mysql.tmp_user_sys'") on a loaded machine.
+        out = b""
+        for _ in range(2):
+            shutil.rmtree(self.datadir, ignore_errors=True)
+            os.makedirs(self.datadir)
+            os.makedirs(self.tmpdir, exist_ok=True)
+            r = subprocess.run(
+                [self.install_db, "--no-defaults", "--datadir=" + self.datadir, "--user=root",
+                 "--auth-root-authentication-method=socket", "--skip-test-db",
+                 "--tmpdir=" + self.tmpdir],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300, env=_server_env())
+            if r.returncode == 0:
+                return
+            out = r.stdout
+        raise RuntimeError("mariadb-install-db failed:\n" + out.decode(errors="replace")[-3000:])
 
     def _wait_ready(self, timeout):
         deadline = time.time() + timeout

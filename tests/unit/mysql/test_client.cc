@@ -2,7 +2,6 @@
 // give Retry errors naming the host, each problem is logged once, and a
 // failed host is skipped until its back-off ends.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 

@@ -1,6 +1,5 @@
 // test_connection.cc - escaping semantics of MariaDB Connector/C (no server).
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "core/mysql/connection.h"

@@ -40,7 +40,8 @@ TEST_CASE("hosts items: unix:, inet:, bare, ports and localhost", "[unit]") {
 }
 
 TEST_CASE("hosts items: bad ports and empty names are config errors", "[unit]") {
-  for (const char* bad : {"inet:db:0", "inet:db:99999", "db:nosuchservice_xyz", "unix:", "inet::3306", ":3306"}) {
+  for (const char* bad :
+       {"inet:db:0", "inet:db:99999", "db:nosuchservice_xyz", "unix:", "inet::3306", ":3306"}) {
     INFO(bad);
     auto h = parse_host(bad);
     REQUIRE(!h);

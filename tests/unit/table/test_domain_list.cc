@@ -1,6 +1,5 @@
 // test_domain_list.cc - the mysql_table(5) "domain" list: literals, files, tables, negation.
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <string>

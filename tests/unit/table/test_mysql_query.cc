@@ -1,7 +1,6 @@
 // test_mysql_query.cc - mysql_table(5) % expansion, suppression, escaping and
 // result_format, checked against the rules of Postfix 3.7 db_common.c.
 #include <catch2/catch.hpp>
-
 #include <optional>
 #include <string>
 
@@ -32,13 +31,13 @@ TEST_CASE("query expansion: every token and suppression rule", "[unit]") {
       {"a='%s'", "joe@example.com", "a='[joe@example.com]'"},
       {"100%% of '%s'", "k", "100% of '[k]'"},
       {"%u", "joe@example.com", "[joe]"},
-      {"%u", "joe", "[joe]"},                       // no @: whole key
-      {"%u", "@example.com", std::nullopt},         // empty local part
-      {"%u", "a@b@c.example", "[a@b]"},             // last @ splits
+      {"%u", "joe", "[joe]"},                // no @: whole key
+      {"%u", "@example.com", std::nullopt},  // empty local part
+      {"%u", "a@b@c.example", "[a@b]"},      // last @ splits
       {"%d", "joe@example.com", "[example.com]"},
-      {"%d", "example.com", std::nullopt},          // no @
-      {"%d", "joe@", std::nullopt},                 // nothing after @
-      {"%d", "@example.com", "[example.com]"},      // catch-all key is fine for %d
+      {"%d", "example.com", std::nullopt},      // no @
+      {"%d", "joe@", std::nullopt},             // nothing after @
+      {"%d", "@example.com", "[example.com]"},  // catch-all key is fine for %d
       {"%u@%d", "@example.com", std::nullopt},
       {"%S|%U|%D", "joe@example.com", "[joe@example.com]|[joe]|[example.com]"},
       {"%U", "@example.com", std::nullopt},
@@ -46,11 +45,11 @@ TEST_CASE("query expansion: every token and suppression rule", "[unit]") {
       {"%1", "joe@mail.example.com", "[com]"},
       {"%2", "joe@mail.example.com", "[example]"},
       {"%3", "joe@mail.example.com", "[mail]"},
-      {"%2.%1", "user@com", std::nullopt},          // too few labels
+      {"%2.%1", "user@com", std::nullopt},  // too few labels
       {"%2.%1", "user@example.com", "[example].[com]"},
-      {"%1", "example.com", std::nullopt},          // no @
-      {"%3", "u@a..b", std::nullopt},               // empty labels do not count
-      {"%s", "", std::nullopt},                     // empty key
+      {"%1", "example.com", std::nullopt},  // no @
+      {"%3", "u@a..b", std::nullopt},       // empty labels do not count
+      {"%s", "", std::nullopt},             // empty key
       {"no expansion", "k", "no expansion"},
   };
   for (const auto& c : cases) {
@@ -97,8 +96,8 @@ TEST_CASE("result_format: value and key parts, skipping and joining", "[unit]") 
   };
   const Case cases[] = {
       {"%s", {"a@x", "b@y"}, "k@d", "a@x,b@y"},
-      {"%u", {"a@x", "plain", "@y"}, "k@d", "a,plain"},     // "@y" has an empty local part
-      {"%d", {"a@x", "plain", "b@"}, "k@d", "x"},           // no @ or nothing after it: skipped
+      {"%u", {"a@x", "plain", "@y"}, "k@d", "a,plain"},  // "@y" has an empty local part
+      {"%d", {"a@x", "plain", "b@"}, "k@d", "x"},        // no @ or nothing after it: skipped
       {"smtp:[%s]", {"relay.example"}, "k@d", "smtp:[relay.example]"},
       {"%s via %S", {"v"}, "k@d.example", "v via k@d.example"},
       {"%U/%D/%1/%2", {"v"}, "k@d.example", "k/d.example/example/d"},

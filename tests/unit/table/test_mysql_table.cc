@@ -2,10 +2,9 @@
 // server, without a server: config errors, key folding, the domain filter
 // and query suppression (answered without touching the dead host), and
 // "server down is Retry, never not found".
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -91,7 +90,8 @@ TEST_CASE("mysql: .cf errors are config errors", "[unit]") {
 TEST_CASE("mysql: legacy select_field/table/where_field build Postfix's query", "[unit]") {
   auto cf = core::config::Config::parse(
       "select_field = goto\ntable = alias\nwhere_field = address\n"
-      "additional_conditions = and active = '1'\n", "t.cf");
+      "additional_conditions = and active = '1'\n",
+      "t.cf");
   REQUIRE(cf);
   CHECK(*mysql_query_template(*cf, "mysql:t.cf") ==
         "SELECT goto FROM alias WHERE address='%s' and active = '1'");
@@ -106,7 +106,8 @@ TEST_CASE("mysql: settings from the .cf file", "[unit]") {
   auto cf = core::config::Config::parse(
       "hosts = unix:/s.sock inet:10.0.0.1:3307\nuser = u\npassword = p$w\ndbname = d\n"
       "option_file = /etc/x.cnf\noption_group =\ntls_CAfile = /ca.pem\ntls_verify_cert = yes\n"
-      "connect_timeout = 3\nmax_connections = 7\nidle_interval = 2m\n", "t.cf");
+      "connect_timeout = 3\nmax_connections = 7\nidle_interval = 2m\n",
+      "t.cf");
   REQUIRE(cf);
   auto s = mysql_settings(*cf, "mysql:t.cf");
   REQUIRE(s);
@@ -141,10 +142,10 @@ TEST_CASE("mysql: filter and suppression answer without the server; the rest is 
   };
   const Case cases[] = {
       {"joe@example.com", true},
-      {"Joe@EXAMPLE.com", true},      // folded before the domain check
+      {"Joe@EXAMPLE.com", true},  // folded before the domain check
       {"joe@other.test", true},
-      {"joe@sub.example.com", false}, // no parent-domain matching
-      {"@example.com", false},        // catch-all keys never pass a domain filter
+      {"joe@sub.example.com", false},  // no parent-domain matching
+      {"@example.com", false},         // catch-all keys never pass a domain filter
       {"example.com", false},
       {"joe", false},
       {"", false},
@@ -170,7 +171,8 @@ TEST_CASE("mysql: filter and suppression answer without the server; the rest is 
 
 TEST_CASE("mysql: without a domain filter, %u suppression still avoids the query", "[unit]") {
   Warnings w;
-  TempCf cf(std::string(kDead) + "query = SELECT maildir FROM mailbox WHERE local_part='%u' AND domain='%d'\n");
+  TempCf cf(std::string(kDead) +
+            "query = SELECT maildir FROM mailbox WHERE local_part='%u' AND domain='%d'\n");
   auto t = open_checked(cf.spec(), {});
   REQUIRE(t);
   CHECK(!(*t)->lookup("@example.com")->has_value());
