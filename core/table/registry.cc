@@ -7,15 +7,6 @@
 namespace core::table {
 
 const Factory* find_factory(std::string_view type) {
-<<<<<<< HEAD
-  static const std::array<std::pair<std::string_view, Factory>, 6> kDrivers = {{
-      {"static", open_static},
-      {"inline", open_inline},
-      {"mysql", open_mysql},
-      {"texthash", open_texthash},
-      {"socketmap", open_socketmap},
-      {"tcp", open_tcp},
-=======
   static const std::array<std::pair<std::string_view, Factory>, 7> kDrivers = {{
       {"static", open_static},
       {"inline", open_inline},
@@ -24,7 +15,6 @@ const Factory* find_factory(std::string_view type) {
       {"tcp", open_tcp},
       {"mysql", open_mysql},
       {"postfixadmin", open_postfixadmin},
->>>>>>> 5a67157bf7c214112e85ae0792f891295d687f4c
   }};
   for (const auto& [name, factory] : kDrivers)
     if (name == type) return &factory;

@@ -43,6 +43,9 @@ TABLES = {
                              "SELECT maildir FROM mailbox,alias_domain WHERE alias_domain.alias_domain = '%d' "
                              "and mailbox.username = CONCAT('%u', '@', alias_domain.target_domain) AND "
                              "mailbox.active='1' AND alias_domain.active='1'"),
+    "sender_login": ("mysql_sender_login_maps.cf",
+                     "SELECT username FROM mailbox WHERE username='%s' AND active = '1' "
+                     "UNION SELECT goto FROM alias WHERE address='%s' AND active = '1'"),
     # Test-only: several rows per key (joined with ',' by Postfix).
     "domain_addresses": ("test_domain_addresses.cf",
                          "SELECT address FROM alias WHERE domain='%s' AND active = '1' ORDER BY address"),
@@ -52,6 +55,7 @@ TABLES = {
 ADDRESS_MAPS = {
     "virtual_alias": ["alias", "alias_domain", "alias_domain_catchall"],
     "virtual_mailbox": ["mailbox", "alias_domain_mailbox"],
+    "smtpd_sender_login": ["sender_login"],
 }
 
 _CONN_KEYS = ("hosts", "user", "password", "dbname")
