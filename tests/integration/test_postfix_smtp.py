@@ -141,6 +141,15 @@ class SwaksRcpt(unittest.TestCase):
         VIA.wait_log(r"NOQUEUE: reject: RCPT from \S+: 550 5\.1\.1 <nobody@example\.com>", since=mark)
 
 
+    def test_outside_client(self):
+        """From outside mynetworks (client bound to 127.0.0.2): hosted addresses are
+        accepted, a domain lookupd does not list as active is relay-denied."""
+        rc, out = swaks(VIA.port, "alice@example.net", local_interface="127.0.0.2")
+        self.assertRegex(rcpt_reply(out) or out, r"^250 ")
+        rc, out = swaks(VIA.port, "eve@inactive.test", local_interface="127.0.0.2")
+        self.assertRegex(rcpt_reply(out) or out, r"^454 4\.7\.1 <eve@inactive\.test>: Relay access denied")
+
+
 class Delivery(unittest.TestCase):
     """cleanup expands virtual aliases through socketmap like through mysql:."""
 
