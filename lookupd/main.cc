@@ -24,7 +24,10 @@ struct State {
   std::unique_ptr<lookupd::Resolver> resolver;
   lookupd::Settings settings;  // as bound at startup (listeners survive reloads)
 };
-State state;
+// Never destroyed: mysql: tables bound to the server's event loop hold
+// libevent events, and the loop is freed when run_daemon returns, before
+// static destructors would run. The process exit closes their sockets.
+State& state = *new State;
 
 // init - open maps, bind every listener, start the stats timer.
 core::Status init(Server& server, const Config& config) {
