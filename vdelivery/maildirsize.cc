@@ -100,8 +100,13 @@ MaildirSize parse_maildirsize(std::string_view text) {
       f.must_recount = true;
       continue;
     }
-    f.usage.bytes += *bytes;
-    f.usage.count += *count;
+    // A sum that overflows is as unusable as garbage: recount.
+    if (__builtin_add_overflow(f.usage.bytes, *bytes, &f.usage.bytes) ||
+        __builtin_add_overflow(f.usage.count, *count, &f.usage.count)) {
+      f.must_recount = true;
+      f.usage = {};
+      break;
+    }
     ++f.usage_lines;
   }
   if (f.usage.bytes < 0 || f.usage.count < 0) f.must_recount = true;
@@ -109,8 +114,9 @@ MaildirSize parse_maildirsize(std::string_view text) {
 }
 
 bool over_quota(const QuotaSpec& spec, const Usage& usage, int64_t add_bytes, int64_t add_count) {
-  if (spec.bytes > 0 && usage.bytes + add_bytes > spec.bytes) return true;
-  if (spec.count > 0 && usage.count + add_count > spec.count) return true;
+  // Written as a subtraction so that no sum can overflow (limits and adds are >= 0).
+  if (spec.bytes > 0 && usage.bytes > spec.bytes - add_bytes) return true;
+  if (spec.count > 0 && usage.count > spec.count - add_count) return true;
   return false;
 }
 

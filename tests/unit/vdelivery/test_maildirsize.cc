@@ -58,6 +58,7 @@ TEST_CASE("maildirsize: what forces a recount", "[unit]") {
       {"negative total", "100S\n10 1\n-20 -2\n", true},
       {"NUL byte", std::string("100S\n10 1\n\0", 11), true},
       {"partial last line", "100S\n10 1\n5", true},
+      {"overflowing sum", "100S\n9223372036854775807 1\n1 1\n", true},
       {"at the size limit", "100S\n" + std::string(5120, '1'), true},
   };
   for (const auto& c : cases) {
