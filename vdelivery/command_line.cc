@@ -6,7 +6,8 @@
 namespace vdelivery {
 
 std::string usage_text() {
-  return "usage: vdelivery [-c config_dir] [-o name=value]... [-v]... -f sender [-a original_recipient] recipient";
+  return "usage: vdelivery [-c config_dir] [-o name=value]... [-v]... -f sender [-a original_recipient] "
+         "recipient";
 }
 
 // split_command_line - options stop at "--" or the first operand, as getopt.
@@ -25,9 +26,12 @@ core::Result<CommandLine> split_command_line(int argc, char** argv) {
       continue;
     }
     std::string value;
-    if (arg.size() > 2) value = std::string(arg.substr(2));
-    else if (i + 1 < argc) value = argv[++i];
-    else return core::config_error(std::string("vdelivery: option -") + c + " needs a value; " + usage_text());
+    if (arg.size() > 2)
+      value = std::string(arg.substr(2));
+    else if (i + 1 < argc)
+      value = argv[++i];
+    else
+      return core::config_error(std::string("vdelivery: option -") + c + " needs a value; " + usage_text());
     if (c == 'f') {
       cl.request.sender = value;
       cl.have_sender = true;

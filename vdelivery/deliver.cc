@@ -36,7 +36,8 @@ bool is_dir(const std::string& path) {
 Outcome over_quota_outcome(const Settings& s, const QuotaSpec& limit, int64_t size, std::string_view what) {
   std::string text = "maildir delivery failed: " + s.overquota_message;
   if (!what.empty()) text += " (" + std::string(what) + ")";
-  if (s.overquota_bounce || (limit.bytes > 0 && size > limit.bytes)) return bounced(kExCantCreat, "5.2.2", text);
+  if (s.overquota_bounce || (limit.bytes > 0 && size > limit.bytes))
+    return bounced(kExCantCreat, "5.2.2", text);
   return deferred("4.2.2", text);
 }
 
@@ -104,6 +105,12 @@ Outcome deliver(const Settings& s, Tables& t, const Request& req, std::string_vi
     if (!q) return from_error(q.error());
     before = q->usage;
     report.used = before.bytes;
+    // A recount found what deletes did: tell the domain total before it is checked.
+    if (t.domain_quota && (q->correction.bytes != 0 || q->correction.count != 0))
+      if (auto st = DomainUsage(s.domain_usage_directory, addr.domain)
+                        .add(q->correction.bytes, q->correction.count);
+          !st)
+        return from_error(st.error());
     if (q->over) return over_quota_outcome(s, *limit, size, "");
   }
   if (auto err = check_domain(s, t, addr, size, *limit)) return *err;
@@ -126,8 +133,10 @@ void log_delivery(const Request& req, const Outcome& o, const Report& r) {
   if (!req.original_recipient.empty() && !iequals(req.original_recipient, req.recipient))
     orig = ", orig_to=<" + core::log::printable(req.original_recipient) + ">";
   std::string quota;
-  if (r.limit > 0 && r.used >= 0) quota = fmt::format(", quota={}/{}", r.used, r.limit);
-  else if (r.used >= 0) quota = fmt::format(", quota={}/unlimited", r.used);
+  if (r.limit > 0 && r.used >= 0)
+    quota = fmt::format(", quota={}/{}", r.used, r.limit);
+  else if (r.used >= 0)
+    quota = fmt::format(", quota={}/unlimited", r.used);
   core::log::info("to=<{}>{}, relay=vdelivery, size={}{}, dsn={}, status={} ({})",
                   core::log::printable(req.recipient), orig, r.size, quota, o.dsn, o.status_word(),
                   core::log::printable(o.text, 400));

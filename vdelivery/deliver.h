@@ -31,9 +31,9 @@ struct Tables {
 // Facts for the log line.
 struct Report {
   int64_t size = 0;
-  int64_t used = -1;   // maildir usage after delivery (or before, when refused); -1 = unknown
-  int64_t limit = 0;   // bytes, 0 = none
-  std::string path;    // file in new/
+  int64_t used = -1;  // maildir usage after delivery (or before, when refused); -1 = unknown
+  int64_t limit = 0;  // bytes, 0 = none
+  std::string path;   // file in new/
 };
 
 // deliver - MESSAGE (as read from stdin) for REQUEST.

@@ -43,7 +43,9 @@ core::Result<std::string> read_all(const std::string& path, bool* exists) {
 }
 
 // sum - the usage lines of TEXT (a header-less maildirsize).
-Usage sum(const std::string& text) { return parse_maildirsize("0S\n" + text).usage; }
+Usage sum(const std::string& text) {
+  return parse_maildirsize("0S\n" + text).usage;
+}
 
 }  // namespace
 

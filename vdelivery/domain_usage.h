@@ -5,6 +5,9 @@
 // appends the correction it found (new total minus the old sum), so deletes
 // show up once the mailbox is recounted. The file is compacted to one line
 // under flock(2) when it reaches 5120 bytes. Errors are Retry errors.
+// XXX(vdelivery, 2026-11): the total starts at 0 when the cap is first
+// configured (existing mail is not counted until each mailbox is
+// recounted), and mailboxes without a quota never recount.
 // Not thread-safe; safe across processes.
 #pragma once
 

@@ -14,14 +14,19 @@ namespace vdelivery {
 std::string escape_host(std::string_view host) {
   std::string out;
   for (char c : host) {
-    if (c == '/') out += "\\057";
-    else if (c == ':') out += "\\072";
-    else out.push_back(c);
+    if (c == '/')
+      out += "\\057";
+    else if (c == ':')
+      out += "\\072";
+    else
+      out.push_back(c);
   }
   return out;
 }
 
-std::string tmp_name(const UniqueName& u) { return fmt::format("{}.M{}P{}.{}", u.sec, u.usec, u.pid, u.host); }
+std::string tmp_name(const UniqueName& u) {
+  return fmt::format("{}.M{}P{}.{}", u.sec, u.usec, u.pid, u.host);
+}
 
 std::string new_name(const UniqueName& u, dev_t dev, ino_t ino, int64_t size) {
   return fmt::format("{}.M{}P{}V{:x}I{:x}.{},S={}", u.sec, u.usec, u.pid, static_cast<uint64_t>(dev),

@@ -19,7 +19,9 @@ std::optional<int64_t> parse_int(std::string_view s) {
   return v;
 }
 
-bool blank(char c) { return c == ' ' || c == '\t'; }
+bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 }  // namespace
 
@@ -55,7 +57,9 @@ std::string format_quota_spec(const QuotaSpec& spec) {
   return s;
 }
 
-std::string format_usage_line(int64_t bytes, int64_t count) { return fmt::format("{} {}\n", bytes, count); }
+std::string format_usage_line(int64_t bytes, int64_t count) {
+  return fmt::format("{} {}\n", bytes, count);
+}
 
 std::string format_maildirsize(const QuotaSpec& spec, const Usage& usage) {
   return format_quota_spec(spec) + "\n" + format_usage_line(usage.bytes, usage.count);
@@ -74,8 +78,10 @@ MaildirSize parse_maildirsize(std::string_view text) {
     return f;
   }
   auto spec = parse_quota_spec(text.substr(0, eol));
-  if (spec) f.quota = *spec;
-  else f.must_recount = true;
+  if (spec)
+    f.quota = *spec;
+  else
+    f.must_recount = true;
   size_t pos = eol + 1;
   while (pos < text.size()) {
     size_t e = text.find('\n', pos);

@@ -38,7 +38,8 @@ bool read_stdin(std::string& out) {
 }
 
 // open_tables - a table that cannot be opened defers the mail (4.3.5).
-core::Result<vdelivery::Tables> open_tables(const vdelivery::Settings& s, const core::config::Config& config) {
+core::Result<vdelivery::Tables> open_tables(const vdelivery::Settings& s,
+                                            const core::config::Config& config) {
   core::table::OpenContext ctx{&config};
   vdelivery::Tables t;
   auto open = [&ctx](const std::string& spec, std::unique_ptr<core::table::Table>& dest) -> core::Status {

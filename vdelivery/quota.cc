@@ -175,8 +175,8 @@ core::Result<std::optional<QuotaSpec>> parse_limit(std::string_view value) {
 }
 
 // resolve_limit - the VDA order: the address, then @domain, then the default.
-core::Result<QuotaSpec> resolve_limit(core::table::Table* maps, std::string_view address, std::string_view domain,
-                                      int64_t default_bytes) {
+core::Result<QuotaSpec> resolve_limit(core::table::Table* maps, std::string_view address,
+                                      std::string_view domain, int64_t default_bytes) {
   if (maps) {
     for (std::string key : {std::string(address), "@" + std::string(domain)}) {
       auto r = maps->lookup(key);
@@ -229,6 +229,7 @@ core::Result<QuotaCheck> check_quota(const std::string& root, const QuotaSpec& l
   // Someone may have recalculated while we waited: a fresh one-line file will do.
   f = read_maildirsize(path);
   if (!f) return f.error();
+  std::optional<Usage> old;
   if (f->exists) {
     MaildirSize m = parse_maildirsize(f->text);
     if (!m.must_recount && m.quota == limit && m.usage_lines == 1 && f->age < 2) {
@@ -236,10 +237,12 @@ core::Result<QuotaCheck> check_quota(const std::string& root, const QuotaSpec& l
       c.over = over_quota(limit, m.usage, size, 1);
       return c;
     }
+    if (!m.must_recount) old = m.usage;
   }
   auto u = recount_usage(root, options);
   if (!u) return u.error();
   if (auto st = write_maildirsize(root, limit, *u); !st) return st.error();
+  if (old) c.correction = {u->bytes - old->bytes, u->count - old->count};
   c.usage = *u;
   c.over = over_quota(limit, *u, size, 1);
   c.recounted = true;

@@ -35,17 +35,21 @@ core::Result<std::optional<QuotaSpec>> parse_limit(std::string_view value);
 
 // resolve_limit - quota_maps for ADDRESS, then "@DOMAIN", then DEFAULT_BYTES.
 // A lookup error is returned (the caller defers), never treated as "none".
-core::Result<QuotaSpec> resolve_limit(core::table::Table* maps, std::string_view address, std::string_view domain,
-                                      int64_t default_bytes);
+core::Result<QuotaSpec> resolve_limit(core::table::Table* maps, std::string_view address,
+                                      std::string_view domain, int64_t default_bytes);
 
 // recount_usage - scan ROOT as Maildir++ (never tmp/). Files without a
 // usable ,S= are stat()ed; files that vanish are skipped.
 core::Result<Usage> recount_usage(const std::string& root, const QuotaOptions& options);
 
 struct QuotaCheck {
-  Usage usage;          // before this delivery
-  bool over = false;    // this delivery would exceed the limit
+  Usage usage;        // before this delivery
+  bool over = false;  // this delivery would exceed the limit
   bool recounted = false;
+  // With recounted: the recount minus what the old file said (0 when there
+  // was no usable old file: then nothing is known), so a per-domain total
+  // can follow deletes.
+  Usage correction;
 };
 
 // check_quota - would SIZE more bytes (one message) exceed LIMIT in ROOT?

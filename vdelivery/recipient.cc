@@ -15,8 +15,12 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string Address::key() const { return lower(user) + "@" + domain; }
-std::string Address::full_key() const { return lower(local) + "@" + domain; }
+std::string Address::key() const {
+  return lower(user) + "@" + domain;
+}
+std::string Address::full_key() const {
+  return lower(local) + "@" + domain;
+}
 
 Address split_address(std::string_view address, std::string_view delimiters) {
   Address a;
@@ -47,7 +51,8 @@ core::Result<std::string> maildir_path(std::string_view base, std::string_view v
   std::string_view v = value;
   while (!v.empty() && v.back() == '/') v.remove_suffix(1);
   if (v.empty() || v.front() == '/')
-    return core::config_error(fmt::format("mailbox_maps: bad maildir \"{}\" (must be relative to mailbox_base)", value));
+    return core::config_error(
+        fmt::format("mailbox_maps: bad maildir \"{}\" (must be relative to mailbox_base)", value));
   size_t pos = 0;
   while (pos <= v.size()) {
     size_t slash = v.find('/', pos);

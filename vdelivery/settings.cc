@@ -67,11 +67,12 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
     std::string_view name;
     bool* dest;
   };
-  for (Flag f : {Flag{"vdelivery_create_extension_folders", &s.create_extension_folders},
-                 Flag{"vdelivery_add_delivered_to", &s.add_delivered_to},
-                 Flag{"vdelivery_quota_inbox_only", &s.quota_inbox_only},
-                 Flag{"vdelivery_trash_count", &s.trash_count},
-                 Flag{"vdelivery_overquota_bounce", &s.overquota_bounce}, Flag{"vdelivery_fsync", &s.fsync}}) {
+  for (Flag f :
+       {Flag{"vdelivery_create_extension_folders", &s.create_extension_folders},
+        Flag{"vdelivery_add_delivered_to", &s.add_delivered_to},
+        Flag{"vdelivery_quota_inbox_only", &s.quota_inbox_only},
+        Flag{"vdelivery_trash_count", &s.trash_count},
+        Flag{"vdelivery_overquota_bounce", &s.overquota_bounce}, Flag{"vdelivery_fsync", &s.fsync}}) {
     auto b = c.get_bool(f.name);
     if (!b) return b.error();
     *f.dest = *b;

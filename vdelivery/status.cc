@@ -14,9 +14,13 @@ std::string_view Outcome::status_word() const {
   return "bounced";
 }
 
-Outcome delivered(std::string text) { return {kExOk, "2.0.0", std::move(text)}; }
+Outcome delivered(std::string text) {
+  return {kExOk, "2.0.0", std::move(text)};
+}
 
-Outcome deferred(std::string dsn, std::string text) { return {kExTempFail, std::move(dsn), std::move(text)}; }
+Outcome deferred(std::string dsn, std::string text) {
+  return {kExTempFail, std::move(dsn), std::move(text)};
+}
 
 Outcome bounced(int exit_code, std::string dsn, std::string text) {
   return {exit_code, std::move(dsn), std::move(text)};

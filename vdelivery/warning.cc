@@ -20,8 +20,8 @@ bool crosses(int64_t before, int64_t after, int64_t limit, int percent) {
 }
 
 // maybe_send_warning - a short RFC 5322 message from MAILER-DAEMON.
-void maybe_send_warning(const Settings& s, const std::string& root, std::string_view recipient, int64_t before,
-                        int64_t after, int64_t limit) {
+void maybe_send_warning(const Settings& s, const std::string& root, std::string_view recipient,
+                        int64_t before, int64_t after, int64_t limit) {
   if (!crosses(before, after, limit, s.quota_warning_percent)) return;
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
@@ -43,8 +43,10 @@ void maybe_send_warning(const Settings& s, const std::string& root, std::string_
   if (auto err = tmp.create(root, name)) return core::log::warning("quota warning: {}", err->text);
   if (auto err = tmp.write_all(text)) return core::log::warning("quota warning: {}", err->text);
   if (auto err = tmp.commit(s.fsync, &path)) return core::log::warning("quota warning: {}", err->text);
-  if (auto st = append_usage(root, tmp.size(), 1); !st) core::log::warning("quota warning: {}", st.error().text);
-  core::log::info("to=<{}>, quota warning sent: {} of {} bytes used", core::log::printable(recipient), after, limit);
+  if (auto st = append_usage(root, tmp.size(), 1); !st)
+    core::log::warning("quota warning: {}", st.error().text);
+  core::log::info("to=<{}>, quota warning sent: {} of {} bytes used", core::log::printable(recipient), after,
+                  limit);
 }
 
 }  // namespace vdelivery

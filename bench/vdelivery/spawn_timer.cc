@@ -2,9 +2,10 @@
 // report the wall-clock time per run (posix_spawn, no shell, so the
 // figures are not dominated by bash's fork cost; test-harness.md "Timing").
 //
-//   spawn_timer N FILE [-u UID:GID] -- COMMAND ARGS...
+//   spawn_timer N FILE [-u UID:GID] [-a] -- COMMAND ARGS...
 //
-// Prints "runs=N mean_ms=.. median_ms=.. p90_ms=.. min_ms=.." on stdout.
+// Prints "runs=N mean_ms=.. median_ms=.. p90_ms=.. min_ms=.." on stdout;
+// with -a first one "sample_ms=.." line per run.
 // Exits 1 if any run exits non-zero (its status and stderr pass through).
 // With -u the command runs with that uid/gid (set by the timer before
 // spawning: the timer itself drops privileges, so run it as root).
@@ -41,6 +42,11 @@ int main(int argc, char** argv) {
     }
     i += 2;
   }
+  bool all = false;
+  if (i < argc && std::strcmp(argv[i], "-a") == 0) {
+    all = true;
+    ++i;
+  }
   if (i >= argc || std::strcmp(argv[i], "--") != 0) return 2;
   char** cmd = argv + i + 1;
   std::vector<double> ms;
@@ -71,6 +77,8 @@ int main(int argc, char** argv) {
     }
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
+  if (all)
+    for (double v : ms) std::printf("sample_ms=%.3f\n", v);
   std::vector<double> s = ms;
   std::sort(s.begin(), s.end());
   double mean = 0;

@@ -1,8 +1,9 @@
 // test_deliver.cc - whole deliveries into a temp mailbox_base, with inline: tables.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "core/log/log.h"
 #include "tests/unit/vdelivery/temp_maildir.h"
@@ -22,8 +23,10 @@ struct Fixture {
   Fixture(std::string quota = "inline:{joe@ex.com=1000, @small.com=100}") {
     s.mailbox_base = base.path();
     s.domain_usage_directory = base.path() + "/.vdelivery-domains";
-    t.mailbox = core::table::open_checked(
-        "inline:{joe@ex.com=ex.com/joe/, ann@small.com=small.com/ann/, bob@small.com=small.com/bob/}", {}).value();
+    t.mailbox =
+        core::table::open_checked(
+            "inline:{joe@ex.com=ex.com/joe/, ann@small.com=small.com/ann/, bob@small.com=small.com/bob/}", {})
+            .value();
     if (!quota.empty()) t.quota = core::table::open_checked(quota, {}).value();
     s.fsync = false;
     core::log::set_sink([this](core::log::Level, std::string_view text) { log.emplace_back(text); });
@@ -50,12 +53,14 @@ TEST_CASE("deliver: into new/, Return-Path added unless present, maildirsize kep
   std::string want = "Return-Path: <s@x.org>\nSubject: a\n\nbody\n";
   CHECK(read_file(f.dir("ex.com/joe/new/") + n[0]) == want);
   CHECK(n[0].ends_with(",S=" + std::to_string(want.size())));
-  CHECK(f.send("joe@ex.com", "Return-Path: <o@x>\n\nb") .delivered());
-  CHECK(read_file(f.dir("ex.com/joe/maildirsize")) ==
-        fmt::format("1000S\n0 0\n{} 1\n{} 1\n", want.size(), std::string("Return-Path: <o@x>\n\nb\n").size()));
+  CHECK(f.send("joe@ex.com", "Return-Path: <o@x>\n\nb").delivered());
+  CHECK(
+      read_file(f.dir("ex.com/joe/maildirsize")) ==
+      fmt::format("1000S\n0 0\n{} 1\n{} 1\n", want.size(), std::string("Return-Path: <o@x>\n\nb\n").size()));
   REQUIRE(f.log.size() == 2);
   CHECK(f.log[0] == fmt::format("to=<joe@ex.com>, relay=vdelivery, size={}, quota={}/1000, dsn=2.0.0, "
-                                "status=sent (delivered to maildir)", want.size(), want.size()));
+                                "status=sent (delivered to maildir)",
+                                want.size(), want.size()));
   CHECK(files(f.dir("ex.com/joe/tmp")).empty());
 }
 
@@ -84,8 +89,9 @@ TEST_CASE("deliver: over quota defers with the VDA text, or bounces 5.2.2", "[un
   CHECK(f.send("joe@ex.com", msg).delivered());
   auto o = f.send("joe@ex.com", msg);
   CHECK(o.exit_code == kExTempFail);
-  CHECK(o.line() == "4.2.2 maildir delivery failed: Sorry, the user's maildir has overdrawn his diskspace quota, "
-                    "please try again later.");
+  CHECK(o.line() ==
+        "4.2.2 maildir delivery failed: Sorry, the user's maildir has overdrawn his diskspace quota, "
+        "please try again later.");
   CHECK(files(f.dir("ex.com/joe/new")).size() == 2);
   CHECK(files(f.dir("ex.com/joe/tmp")).empty());
   f.s.overquota_bounce = true;
@@ -121,7 +127,8 @@ TEST_CASE("deliver: Delivered-To and loops when vdelivery adds it", "[unit]") {
   CHECK(f.send("joe@ex.com", "S: x\n\nb\n").delivered());
   auto n = files(f.dir("ex.com/joe/new"));
   REQUIRE(n.size() == 1);
-  CHECK(read_file(f.dir("ex.com/joe/new/") + n[0]) == "Return-Path: <s@x.org>\nDelivered-To: joe@ex.com\nS: x\n\nb\n");
+  CHECK(read_file(f.dir("ex.com/joe/new/") + n[0]) ==
+        "Return-Path: <s@x.org>\nDelivered-To: joe@ex.com\nS: x\n\nb\n");
   auto o = f.send("joe@ex.com", "Delivered-To: JOE@ex.com\n\nb\n");
   CHECK(o.dsn == "5.4.6");
   CHECK(o.exit_code != kExTempFail);
@@ -150,6 +157,26 @@ TEST_CASE("deliver: the domain storage cap", "[unit]") {
   CHECK(f.send("joe@ex.com", msg).delivered());  // other domains are not capped
 }
 
+TEST_CASE("deliver: a mailbox recount carries deletes into the domain total", "[unit]") {
+  Fixture f("inline:{@small.com=100000}");
+  f.t.domain_quota = core::table::open_checked("inline:{@small.com=1000}", {}).value();
+  std::string msg(300, 'x');
+  CHECK(f.send("ann@small.com", msg).delivered());
+  CHECK(f.send("ann@small.com", msg).delivered());
+  CHECK(f.send("ann@small.com", msg).delivered());
+  CHECK(f.send("ann@small.com", msg).dsn == "4.2.2");
+  // The owner deletes two messages behind maildirsize's back; a changed
+  // limit forces the recount, whose correction reaches the domain total.
+  auto n = files(f.dir("small.com/ann/new"));
+  REQUIRE(n.size() == 3);
+  std::filesystem::remove(f.dir("small.com/ann/new/") + n[0]);
+  std::filesystem::remove(f.dir("small.com/ann/new/") + n[1]);
+  f.t.quota = core::table::open_checked("inline:{@small.com=100001}", {}).value();
+  CHECK(f.send("ann@small.com", msg).delivered());
+  CHECK(f.send("ann@small.com", msg).delivered());
+  CHECK(f.send("ann@small.com", msg).dsn == "4.2.2");
+}
+
 TEST_CASE("deliver: concurrent deliveries keep maildirsize exact and overshoot by at most those in flight",
           "[unit]") {
   Fixture f("inline:{joe@ex.com=20000}");
@@ -172,7 +199,8 @@ TEST_CASE("deliver: concurrent deliveries keep maildirsize exact and overshoot b
   for (pid_t k : kids) waitpid(k, nullptr, 0);
   auto n = files(f.dir("ex.com/joe/new"));
   int64_t bytes = 0;
-  for (const auto& name : n) bytes += static_cast<int64_t>(std::filesystem::file_size(f.dir("ex.com/joe/new/") + name));
+  for (const auto& name : n)
+    bytes += static_cast<int64_t>(std::filesystem::file_size(f.dir("ex.com/joe/new/") + name));
   auto m = parse_maildirsize(read_file(f.dir("ex.com/joe/maildirsize")));
   CHECK(m.usage.bytes == bytes);
   CHECK(m.usage.count == static_cast<int64_t>(n.size()));

@@ -1,6 +1,7 @@
 // test_quota.cc - limit resolution, recount, the Maildir++ recount triggers.
-#include <catch2/catch.hpp>
 #include <sys/time.h>
+
+#include <catch2/catch.hpp>
 
 #include "core/table/table.h"
 #include "tests/unit/vdelivery/temp_maildir.h"
@@ -28,7 +29,7 @@ TEST_CASE("quota: limit from the address, then @domain, then the default", "[uni
     QuotaSpec want;
   };
   std::vector<Case> cases{
-      {"joe@ex.com", {1000, 0}}, {"zero@ex.com", {0, 0}}, {"neg@ex.com", {77, 0}},
+      {"joe@ex.com", {1000, 0}},   {"zero@ex.com", {0, 0}}, {"neg@ex.com", {77, 0}},
       {"other@ex.com", {5000, 0}}, {"c@ex.com", {0, 7}},
   };
   for (const auto& c : cases) {
@@ -60,8 +61,8 @@ TEST_CASE("quota: recount counts new/ and cur/ of INBOX and folders, S= or stat"
   TempDir tmp;
   std::string r = tmp.path();
   REQUIRE_FALSE(ensure_maildir(r, false));
-  add_msg(r + "/new", "1.M1P1.h,S=100", 5);  // S= wins over the real size
-  add_msg(r + "/cur", "2.M1P1.h:2,S", 30);   // no S=: stat
+  add_msg(r + "/new", "1.M1P1.h,S=100", 5);   // S= wins over the real size
+  add_msg(r + "/cur", "2.M1P1.h:2,S", 30);    // no S=: stat
   add_msg(r + "/tmp", "3.M1P1.h,S=1000", 1);  // tmp/ never counts
   add_msg(r + "/.Lists/cur", "4.M1P1.h,S=7:2,", 1);
   add_msg(r + "/.Trash/cur", "5.M1P1.h,S=50:2,T", 1);

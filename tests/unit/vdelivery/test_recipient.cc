@@ -27,7 +27,8 @@ TEST_CASE("recipient: split with recipient_delimiter", "[unit]") {
 }
 
 TEST_CASE("recipient: mailbox lookup order and errors", "[unit]") {
-  auto t = core::table::open_checked("inline:{joe@ex.com=ex.com/joe/, joe+special@ex.com=ex.com/special/}", {});
+  auto t =
+      core::table::open_checked("inline:{joe@ex.com=ex.com/joe/, joe+special@ex.com=ex.com/special/}", {});
   REQUIRE(t);
   auto& maps = **t;
   auto r1 = find_mailbox(maps, split_address("joe+x@ex.com", "+"));

@@ -1,6 +1,5 @@
 // test_status.cc - outcomes, exit codes, enhanced status codes.
 #include <catch2/catch.hpp>
-
 #include <cerrno>
 
 #include "vdelivery/status.h"
@@ -16,7 +15,8 @@ TEST_CASE("status: outcomes", "[unit]") {
   CHECK(from_error(core::retry_error("db down")).exit_code == kExTempFail);
   CHECK(from_error(core::config_error("bad")).exit_code == kExTempFail);
   CHECK(from_error(core::config_error("bad")).dsn == "4.3.5");
-  CHECK(from_errno(ENOSPC, "write x").line() == "4.3.0 maildir delivery failed: write x: No space left on device");
+  CHECK(from_errno(ENOSPC, "write x").line() ==
+        "4.3.0 maildir delivery failed: write x: No space left on device");
   CHECK(from_errno(EDQUOT, "write x").dsn == "4.2.2");
   CHECK(from_errno(EIO, "write x").exit_code == kExTempFail);
   CHECK(bounced(kExCantCreat, "5.2.2", "full").status_word() == "bounced");

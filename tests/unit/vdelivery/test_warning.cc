@@ -1,6 +1,7 @@
 // test_warning.cc - the quota warning goes out once per crossing.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/unit/vdelivery/temp_maildir.h"
 #include "vdelivery/maildir.h"
