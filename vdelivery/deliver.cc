@@ -117,8 +117,11 @@ Outcome deliver(const Settings& s, Tables& t, const Request& req, std::string_vi
 
   if (auto err = tmp.commit(s.fsync, &report.path)) return *err;
   // The message is durable from here on: later problems are only logged.
-  if (auto st = append_usage(*root, size, 1); !st) core::log::warning("{}", st.error().text);
-  if (report.used >= 0) report.used += size;
+  // With vdelivery_quota_inbox_only a folder is not counted (as in a recount).
+  bool counted = !(s.quota_inbox_only && target != *root);
+  if (counted)
+    if (auto st = append_usage(*root, size, 1); !st) core::log::warning("{}", st.error().text);
+  if (report.used >= 0 && counted) report.used += size;
   if (t.domain_quota)
     if (auto st = DomainUsage(s.domain_usage_directory, addr.domain).add(size, 1); !st)
       core::log::warning("{}", st.error().text);

@@ -121,6 +121,16 @@ TEST_CASE("deliver: plus-address into an existing folder, or created on request"
   CHECK(parse_maildirsize(read_file(f.dir("ex.com/joe/maildirsize"))).usage.count == 3);
 }
 
+TEST_CASE("deliver: with quota_inbox_only a folder delivery is not counted", "[unit]") {
+  Fixture f;
+  f.s.quota_inbox_only = true;
+  f.s.create_extension_folders = true;
+  CHECK(f.send("joe@ex.com", "a\n").delivered());
+  CHECK(f.send("joe+lists@ex.com", "a\n").delivered());
+  CHECK(files(f.dir("ex.com/joe/.lists/new")).size() == 1);
+  CHECK(parse_maildirsize(read_file(f.dir("ex.com/joe/maildirsize"))).usage.count == 1);
+}
+
 TEST_CASE("deliver: Delivered-To and loops when vdelivery adds it", "[unit]") {
   Fixture f;
   f.s.add_delivered_to = true;
