@@ -58,6 +58,28 @@ std::optional<Outcome> check_domain(const Settings& s, Tables& t, const Address&
   return std::nullopt;
 }
 
+// one_line - TEXT without CR or LF, so it cannot start a header of its own.
+std::string one_line(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c == '\r' || c == '\n') c = ' ';
+  return out;
+}
+
+// header_prefix - Return-Path unless present, and Delivered-To with its loop
+// check when vdelivery does pipe's D flag itself.
+std::optional<Outcome> header_prefix(const Settings& s, const Request& req, std::string_view message,
+                                     std::string& prefix) {
+  HeaderInfo header = scan_header(message);
+  if (s.add_delivered_to)
+    for (const auto& v : header.delivered_to)
+      if (iequals(v, req.recipient))
+        return bounced(kExDataErr, "5.4.6", "mail forwarding loop for " + req.recipient);
+  if (!header.has_return_path) prefix = "Return-Path: <" + one_line(req.sender) + ">\n";
+  if (s.add_delivered_to) prefix += "Delivered-To: " + one_line(req.recipient) + "\n";
+  return std::nullopt;
+}
+
 }  // namespace
 
 // deliver - lookup, write tmp, quota decision, commit, account.
@@ -69,14 +91,8 @@ Outcome deliver(const Settings& s, Tables& t, const Request& req, std::string_vi
   auto root = maildir_path(s.mailbox_base, **found);
   if (!root) return from_error(root.error());
 
-  HeaderInfo header = scan_header(message);
-  if (s.add_delivered_to)
-    for (const auto& v : header.delivered_to)
-      if (iequals(v, req.recipient))
-        return bounced(kExDataErr, "5.4.6", "mail forwarding loop for " + req.recipient);
   std::string prefix;
-  if (!header.has_return_path) prefix = "Return-Path: <" + req.sender + ">\n";
-  if (s.add_delivered_to) prefix += "Delivered-To: " + req.recipient + "\n";
+  if (auto err = header_prefix(s, req, message, prefix)) return *err;
   bool needs_lf = !message.empty() && message.back() != '\n';
   int64_t size = static_cast<int64_t>(prefix.size() + message.size() + (needs_lf ? 1 : 0));
   report.size = size;
