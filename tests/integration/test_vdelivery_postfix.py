@@ -40,16 +40,18 @@ def setUpModule():
         transport = STORE.write_file("transport", "bounce.example vdelivery-b:\n")
         master = STORE.master_entry() + STORE.master_entry(
             "vdelivery-b", "-o vdelivery_overquota_bounce=yes")
-        main = {
+        main = STORE.main_cf()  # virtual_transport, recipient limit 1 as shipped
+        self_check = main.get("virtual_transport") == "vdelivery" and main.get(
+            "vdelivery_destination_recipient_limit") == "1"
+        assert self_check, main
+        main.update({
             "virtual_mailbox_domains": "example.com, bounce.example",
             "virtual_mailbox_maps": "texthash:" + accepted,
             "transport_maps": "texthash:" + transport,
-            "virtual_transport": "vdelivery",
-            "vdelivery_destination_recipient_limit": "1",
             "vdelivery-b_destination_recipient_limit": "1",
             "minimal_backoff_time": "600s",
             "maximal_backoff_time": "600s",
-        }
+        })
         PF = Postfix(main=main, master_extra=master)
         PF.start()
     except BaseException:

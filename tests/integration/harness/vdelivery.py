@@ -69,6 +69,16 @@ class Mailstore:
                             "argv=%s -c %s %s" % (self.bin, self.config_dir, extra_args))
         return text
 
+    def main_cf(self):
+        """The snippet's main.cf parameters (postfix-snippets/vdelivery-main.cf) as a dict."""
+        snippet = os.path.join(common.REPO_ROOT, "postfix-snippets", "vdelivery-main.cf")
+        out = {}
+        for line in read(snippet).splitlines():
+            if line.strip() and not line.startswith("#"):
+                k, v = line.split("=", 1)
+                out[k.strip()] = v.strip()
+        return out
+
     def run(self, recipient, message, sender="sender@client.test", args=(), as_user=True, timeout=30):
         """Deliver MESSAGE (bytes) directly; CompletedProcess (bytes)."""
         cmd = [self.bin, "-c", self.config_dir] + list(args) + ["-f", sender, recipient]
