@@ -111,18 +111,26 @@ std::vector<std::string> folders(const std::string& root, const QuotaOptions& op
   return out;
 }
 
-// scan_all - one pass over every counted directory; MTIME gets the newest.
-core::Result<Usage> scan_all(const std::string& root, const QuotaOptions& options, int64_t& mtime) {
-  Usage u;
+// counted_dirs - new/ and cur/ of INBOX and (unless inbox-only) every counted folder.
+std::vector<std::string> counted_dirs(const std::string& root, const QuotaOptions& options) {
   std::vector<std::string> dirs{root + "/new", root + "/cur"};
   if (!options.inbox_only)
     for (const auto& f : folders(root, options)) {
       dirs.push_back(root + "/" + f + "/new");
       dirs.push_back(root + "/" + f + "/cur");
     }
-  for (const auto& d : dirs)
-    if (auto st = scan_dir(d, u, mtime); !st) return st.error();
-  return u;
+  return dirs;
+}
+
+// newest_mtime - the largest mtime (ns) of DIRS; missing ones are skipped.
+int64_t newest_mtime(const std::vector<std::string>& dirs) {
+  int64_t t = 0;
+  for (const auto& d : dirs) {
+    struct stat st;
+    if (stat(d.c_str(), &st) == 0)
+      t = std::max<int64_t>(t, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+  }
+  return t;
 }
 
 // write_maildirsize - replace ROOT/maildirsize atomically (tmp + rename).
@@ -193,18 +201,14 @@ core::Result<QuotaSpec> resolve_limit(core::table::Table* maps, std::string_view
 
 // recount_usage - retry while someone changes the maildir under us (Courier: 5 tries).
 core::Result<Usage> recount_usage(const std::string& root, const QuotaOptions& options) {
-  core::Result<Usage> u = Usage{};
+  Usage u;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    int64_t before = 0, after = 0;
-    u = scan_all(root, options, before);
-    if (!u) return u;
-    std::vector<std::string> dirs{root + "/new", root + "/cur"};
-    for (const auto& d : dirs) {
-      struct stat st;
-      if (stat(d.c_str(), &st) == 0)
-        after = std::max<int64_t>(after, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
-    }
-    if (after <= before) break;
+    auto dirs = counted_dirs(root, options);
+    int64_t before = 0;
+    u = Usage{};
+    for (const auto& d : dirs)
+      if (auto st = scan_dir(d, u, before); !st) return st.error();
+    if (newest_mtime(dirs) <= before) break;
   }
   return u;
 }
