@@ -131,10 +131,13 @@ Outcome deliver(const Settings& s, Tables& t, const Request& req, std::string_vi
   }
   if (auto err = check_domain(s, t, addr, size, *limit)) return *err;
 
-  if (auto err = tmp.commit(s.fsync, &report.path)) return *err;
-  // The message is durable from here on: later problems are only logged.
   // With vdelivery_quota_inbox_only a folder is not counted (as in a recount).
   bool counted = !(s.quota_inbox_only && target != *root);
+  UsageLock usage_lock;
+  if (counted && !limit->unlimited())
+    if (auto st = usage_lock.take(*root, s.lock_timeout); !st) return from_error(st.error());
+  if (auto err = tmp.commit(s.fsync, &report.path)) return *err;
+  // The message is durable from here on: later problems are only logged.
   if (counted)
     if (auto st = append_usage(*root, size, 1); !st) core::log::warning("{}", st.error().text);
   if (report.used >= 0 && counted) report.used += size;

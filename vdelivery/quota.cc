@@ -152,12 +152,12 @@ core::Status write_maildirsize(const std::string& root, const QuotaSpec& spec, c
   return core::ok_status();
 }
 
-// lock_root - exclusive flock on the maildir root, waiting up to TIMEOUT.
-core::Status lock_root(Fd& fd, const std::string& root, std::chrono::seconds timeout) {
+// lock_root - flock (OP: LOCK_EX or LOCK_SH) on the maildir root, waiting up to TIMEOUT.
+core::Status lock_root(Fd& fd, const std::string& root, std::chrono::seconds timeout, int op = LOCK_EX) {
   fd.fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd.fd < 0) return io_error("open", root, errno);
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (flock(fd.fd, LOCK_EX | LOCK_NB) != 0) {
+  while (flock(fd.fd, op | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) return io_error("lock", root, errno);
     if (std::chrono::steady_clock::now() >= deadline)
       return core::retry_error(fmt::format("maildirsize lock on {} busy for {}s", root, timeout.count()));
@@ -251,6 +251,20 @@ core::Result<QuotaCheck> check_quota(const std::string& root, const QuotaSpec& l
   c.over = over_quota(limit, *u, size, 1);
   c.recounted = true;
   return c;
+}
+
+// UsageLock::take - the shared lock deliveries hold between the move into
+// new/ and their maildirsize line; a recount takes it exclusively.
+core::Status UsageLock::take(const std::string& root, std::chrono::seconds timeout) {
+  Fd fd;
+  if (auto st = lock_root(fd, root, timeout, LOCK_SH); !st) return st;
+  fd_ = fd.fd;
+  fd.fd = -1;
+  return core::ok_status();
+}
+
+UsageLock::~UsageLock() {
+  if (fd_ >= 0) close(fd_);
 }
 
 // append_usage - one write(2) with O_APPEND, so concurrent lines never mix.

@@ -57,6 +57,22 @@ struct QuotaCheck {
 core::Result<QuotaCheck> check_quota(const std::string& root, const QuotaSpec& limit, int64_t size,
                                      const QuotaOptions& options);
 
+// UsageLock - a shared flock on the maildir root, held from the move into
+// new/ until the delivery's maildirsize line is written. check_quota's
+// recount takes the same lock exclusively, so it never sees a message in
+// new/ whose line is still to come (which would count it twice).
+class UsageLock {
+ public:
+  UsageLock() = default;
+  UsageLock(const UsageLock&) = delete;
+  UsageLock& operator=(const UsageLock&) = delete;
+  ~UsageLock();
+  core::Status take(const std::string& root, std::chrono::seconds timeout);
+
+ private:
+  int fd_ = -1;
+};
+
 // append_usage - add "<bytes> <count>" to ROOT/maildirsize when it exists.
 core::Status append_usage(const std::string& root, int64_t bytes, int64_t count);
 
