@@ -24,9 +24,9 @@ struct AuthdaemonRequest {
   enum class Command { Auth, Pre };
   Command command = Command::Auth;
   std::string service;
-  std::string authtype;  // "login", "cram-md5", ... as sent (PRE: empty)
-  std::string user;      // login/PRE: the user id; cram-*: from the decoded response
-  std::string password;  // login only
+  std::string authtype;   // "login", "cram-md5", ... as sent (PRE: empty)
+  std::string user;       // login/PRE: the user id; cram-*: from the decoded response
+  std::string password;   // login only
   std::string challenge;  // cram-*: decoded challenge
   std::string digest;     // cram-*: hex digest from the decoded response
   std::string remote_ip;  // TCPREMOTEIP meta line, if any

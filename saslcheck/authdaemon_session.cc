@@ -50,10 +50,14 @@ void AuthdaemonSession::handle(const ConnPtr& conn, AuthdaemonRequest in) {
   std::shared_ptr<Verifier> verifier = svc.verifier;
   svc.server->submit(
       [verifier, req, ans] {
-        if (req->command == AuthdaemonRequest::Command::Pre) *ans = verifier->lookup(req->user);
-        else if (req->authtype == "login") *ans = verifier->check_login(req->user, req->password);
-        else if (req->authtype == "cram-md5") *ans = verifier->check_cram(req->user, req->challenge, req->digest);
-        else ans->why = "unsupported authtype";
+        if (req->command == AuthdaemonRequest::Command::Pre)
+          *ans = verifier->lookup(req->user);
+        else if (req->authtype == "login")
+          *ans = verifier->check_login(req->user, req->password);
+        else if (req->authtype == "cram-md5")
+          *ans = verifier->check_cram(req->user, req->challenge, req->digest);
+        else
+          ans->why = "unsupported authtype";
         wipe(req->password);
       },
       [&svc, weak, req, ans, delay] {
@@ -63,7 +67,8 @@ void AuthdaemonSession::handle(const ConnPtr& conn, AuthdaemonRequest in) {
         std::string what = pre ? "PRE" : "AUTH " + core::log::printable(req->authtype, 20);
         std::string user = core::log::printable(ans->login.empty() ? req->user : ans->login, 100);
         if (ans->outcome == Outcome::Ok)
-          core::log::info("authdaemond: {} service={} user={}: ok", what, core::log::printable(req->service, 40), user);
+          core::log::info("authdaemond: {} service={} user={}: ok", what,
+                          core::log::printable(req->service, 40), user);
         else if (ans->outcome == Outcome::Fail)
           core::log::info("authdaemond: {} service={} user={}: failed: {}", what,
                           core::log::printable(req->service, 40), user, ans->why);
@@ -103,7 +108,8 @@ void later(core::server::Server& server, std::chrono::milliseconds delay, std::f
     return;
   }
   auto* call = new LaterCall{std::move(fn)};
-  timeval tv{static_cast<time_t>(delay.count() / 1000), static_cast<suseconds_t>((delay.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(delay.count() / 1000),
+             static_cast<suseconds_t>((delay.count() % 1000) * 1000)};
   if (event_base_once(server.base(), -1, EV_TIMEOUT, fire, call, &tv) != 0) {
     std::unique_ptr<LaterCall> owned(call);
     owned->fn();

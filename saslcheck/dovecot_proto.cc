@@ -96,8 +96,10 @@ core::Result<DovecotCommand> parse_dovecot_command(std::string_view line) {
   for (char c : f[2]) cmd.mech += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   for (size_t i = 3; i < f.size(); ++i) {
     std::string_view p = f[i];
-    if (p.starts_with("service=")) cmd.service = std::string(p.substr(8));
-    else if (p == "secured") cmd.secured = true;
+    if (p.starts_with("service="))
+      cmd.service = std::string(p.substr(8));
+    else if (p == "secured")
+      cmd.secured = true;
     else if (p.starts_with("resp=")) {
       // Postfix speaks minor 0: an empty resp= means no initial response.
       if (p.size() > 5) cmd.resp = std::string(p.substr(5));
@@ -115,7 +117,9 @@ std::string dovecot_handshake(bool cram, long spid, unsigned long cuid, std::str
   return out;
 }
 
-std::string dovecot_cont(unsigned long id, std::string_view b64) { return fmt::format("CONT\t{}\t{}\n", id, b64); }
+std::string dovecot_cont(unsigned long id, std::string_view b64) {
+  return fmt::format("CONT\t{}\t{}\n", id, b64);
+}
 
 std::string dovecot_ok(unsigned long id, std::string_view user) {
   return fmt::format("OK\t{}\tuser={}\n", id, safe(user));

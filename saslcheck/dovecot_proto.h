@@ -30,11 +30,11 @@ DovecotLine next_dovecot_line(std::string_view input);
 struct DovecotCommand {
   enum class Type { Version, Cpid, Auth, Cont, Cancel };
   Type type = Type::Version;
-  unsigned major = 0;            // VERSION
-  unsigned long id = 0;          // AUTH, CONT, CANCEL
-  std::string mech;              // AUTH, upper case
-  std::string service;           // AUTH service=
-  bool secured = false;          // AUTH secured
+  unsigned major = 0;               // VERSION
+  unsigned long id = 0;             // AUTH, CONT, CANCEL
+  std::string mech;                 // AUTH, upper case
+  std::string service;              // AUTH service=
+  bool secured = false;             // AUTH secured
   std::optional<std::string> resp;  // AUTH resp= / CONT data, still base64 ("=" kept as is)
 };
 

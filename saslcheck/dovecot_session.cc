@@ -100,7 +100,8 @@ bool DovecotSession::command(const ConnPtr& conn, const DovecotCommand& cmd) {
       auto rnd = random_bytes(8);
       auto now = std::chrono::system_clock::now().time_since_epoch();
       p.challenge = "<" + hex_encode(rnd ? *rnd : std::string("x")) + "." +
-                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()) + "@saslcheck>";
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()) +
+                    "@saslcheck>";
       conn->write(dovecot_cont(cmd.id, base64_encode(p.challenge)));
       state_->pending[cmd.id] = std::move(p);
       return true;
@@ -147,7 +148,8 @@ void DovecotSession::step(const ConnPtr& conn, unsigned long id, Pending p, std:
     wipe(*raw);
     if (!authz.empty() && authz != authc) {
       wipe(pw);
-      core::log::info("dovecot: PLAIN user={}: failed: authorization id differs", core::log::printable(authc, 100));
+      core::log::info("dovecot: PLAIN user={}: failed: authorization id differs",
+                      core::log::printable(authc, 100));
       conn->write(dovecot_fail(id, authc, "authz_fail"));
       return;
     }
@@ -193,23 +195,30 @@ void DovecotSession::verify(const ConnPtr& conn, unsigned long id, std::string m
   state->busy.insert(id);
   svc.server->submit(
       [verifier, ans, sec, user, mech, challenge] {
-        *ans = mech == "CRAM-MD5" ? verifier->check_cram(user, challenge, *sec) : verifier->check_login(user, *sec);
+        *ans = mech == "CRAM-MD5" ? verifier->check_cram(user, challenge, *sec)
+                                  : verifier->check_login(user, *sec);
         wipe(*sec);
       },
       [&svc, weak, state, ans, id, mech, user, delay] {
         std::string who = core::log::printable(ans->login.empty() ? user : ans->login, 100);
         if (ans->outcome != Outcome::TempFail)
           svc.throttle.record(ans->login, ans->outcome == Outcome::Ok, Throttle::Clock::now());
-        if (ans->outcome == Outcome::Ok) core::log::info("dovecot: {} user={}: ok", mech, who);
-        else if (ans->outcome == Outcome::Fail) core::log::info("dovecot: {} user={}: failed: {}", mech, who, ans->why);
-        else core::log::warning("dovecot: {} user={}: temporary failure: {}; closing", mech, who, ans->why);
+        if (ans->outcome == Outcome::Ok)
+          core::log::info("dovecot: {} user={}: ok", mech, who);
+        else if (ans->outcome == Outcome::Fail)
+          core::log::info("dovecot: {} user={}: failed: {}", mech, who, ans->why);
+        else
+          core::log::warning("dovecot: {} user={}: temporary failure: {}; closing", mech, who, ans->why);
         later(*svc.server, delay, [weak, state, ans, id] {
           state->busy.erase(id);
           auto c = weak.lock();
           if (!c || c->closed()) return;
-          if (ans->outcome == Outcome::Ok) c->write(dovecot_ok(id, ans->login));
-          else if (ans->outcome == Outcome::Fail) c->write(dovecot_fail(id, ans->login, ""));
-          else c->close();  // Postfix: "Connection lost to authentication server" -> 454 4.7.0
+          if (ans->outcome == Outcome::Ok)
+            c->write(dovecot_ok(id, ans->login));
+          else if (ans->outcome == Outcome::Fail)
+            c->write(dovecot_fail(id, ans->login, ""));
+          else
+            c->close();  // Postfix: "Connection lost to authentication server" -> 454 4.7.0
         });
       });
 }

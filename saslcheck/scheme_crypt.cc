@@ -23,9 +23,9 @@ struct CryptScheme {
 
 constexpr std::array kCryptSchemes = {
     CryptScheme{"CRYPT", "$2y$", 5},  // Dovecot 2.3 writes bcrypt for {CRYPT}
-    CryptScheme{"MD5-CRYPT", "$1$", 0},        CryptScheme{"SHA256-CRYPT", "$5$", 0},
-    CryptScheme{"SHA512-CRYPT", "$6$", 0},     CryptScheme{"BLF-CRYPT", "$2y$", 5},
-    CryptScheme{"DES-CRYPT", "", 0},           CryptScheme{"SHA512-CRYPT.B64", "$6$", 0},
+    CryptScheme{"MD5-CRYPT", "$1$", 0},    CryptScheme{"SHA256-CRYPT", "$5$", 0},
+    CryptScheme{"SHA512-CRYPT", "$6$", 0}, CryptScheme{"BLF-CRYPT", "$2y$", 5},
+    CryptScheme{"DES-CRYPT", "", 0},       CryptScheme{"SHA512-CRYPT.B64", "$6$", 0},
 };
 
 // crypt_data is ~32 KiB: one per thread, reused.
@@ -42,7 +42,9 @@ const CryptScheme* find(std::string_view name) {
 
 }  // namespace
 
-bool is_crypt_scheme(std::string_view scheme) { return find(scheme) != nullptr; }
+bool is_crypt_scheme(std::string_view scheme) {
+  return find(scheme) != nullptr;
+}
 
 // check_crypt - crypt_rn(PASSWORD, SETTING) compared with SETTING.
 Check check_crypt(std::string_view password, std::string_view setting) {
@@ -83,7 +85,8 @@ core::Result<std::string> hash_crypt(std::string_view scheme, std::string_view p
   std::string prefix(s->prefix);
   if (scheme == "DES-CRYPT") {
     // Two salt characters from the crypt alphabet.
-    static constexpr std::string_view kAlpha = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    static constexpr std::string_view kAlpha =
+        "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     setting[0] = kAlpha[static_cast<unsigned char>((*rnd)[0]) & 63];
     setting[1] = kAlpha[static_cast<unsigned char>((*rnd)[1]) & 63];
     setting[2] = '\0';

@@ -24,15 +24,24 @@ struct DigestScheme {
 };
 
 constexpr std::array kDigestSchemes = {
-    DigestScheme{"MD5", EVP_md5, Enc::B64, false},        DigestScheme{"LDAP-MD5", EVP_md5, Enc::B64, false},
-    DigestScheme{"PLAIN-MD5", EVP_md5, Enc::Hex, false},  DigestScheme{"MD5RAW", EVP_md5, Enc::Hex, false},
-    DigestScheme{"SHA", EVP_sha1, Enc::B64, false},       DigestScheme{"SHA1", EVP_sha1, Enc::B64, false},
-    DigestScheme{"SHA256", EVP_sha256, Enc::B64, false},  DigestScheme{"SHA512", EVP_sha512, Enc::B64, false},
-    DigestScheme{"SHA.HEX", EVP_sha1, Enc::Hex, false},   DigestScheme{"SHA1.HEX", EVP_sha1, Enc::Hex, false},
-    DigestScheme{"SHA256.HEX", EVP_sha256, Enc::Hex, false}, DigestScheme{"SHA512.HEX", EVP_sha512, Enc::Hex, false},
-    DigestScheme{"SHA256.B64", EVP_sha256, Enc::B64, false}, DigestScheme{"SHA512.B64", EVP_sha512, Enc::B64, false},
-    DigestScheme{"SMD5", EVP_md5, Enc::B64, true},        DigestScheme{"SSHA", EVP_sha1, Enc::B64, true},
-    DigestScheme{"SSHA256", EVP_sha256, Enc::B64, true},  DigestScheme{"SSHA512", EVP_sha512, Enc::B64, true},
+    DigestScheme{"MD5", EVP_md5, Enc::B64, false},
+    DigestScheme{"LDAP-MD5", EVP_md5, Enc::B64, false},
+    DigestScheme{"PLAIN-MD5", EVP_md5, Enc::Hex, false},
+    DigestScheme{"MD5RAW", EVP_md5, Enc::Hex, false},
+    DigestScheme{"SHA", EVP_sha1, Enc::B64, false},
+    DigestScheme{"SHA1", EVP_sha1, Enc::B64, false},
+    DigestScheme{"SHA256", EVP_sha256, Enc::B64, false},
+    DigestScheme{"SHA512", EVP_sha512, Enc::B64, false},
+    DigestScheme{"SHA.HEX", EVP_sha1, Enc::Hex, false},
+    DigestScheme{"SHA1.HEX", EVP_sha1, Enc::Hex, false},
+    DigestScheme{"SHA256.HEX", EVP_sha256, Enc::Hex, false},
+    DigestScheme{"SHA512.HEX", EVP_sha512, Enc::Hex, false},
+    DigestScheme{"SHA256.B64", EVP_sha256, Enc::B64, false},
+    DigestScheme{"SHA512.B64", EVP_sha512, Enc::B64, false},
+    DigestScheme{"SMD5", EVP_md5, Enc::B64, true},
+    DigestScheme{"SSHA", EVP_sha1, Enc::B64, true},
+    DigestScheme{"SSHA256", EVP_sha256, Enc::B64, true},
+    DigestScheme{"SSHA512", EVP_sha512, Enc::B64, true},
 };
 
 const DigestScheme* find(std::string_view name) {
@@ -63,7 +72,9 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-bool is_digest_scheme(std::string_view scheme) { return find(scheme) != nullptr; }
+bool is_digest_scheme(std::string_view scheme) {
+  return find(scheme) != nullptr;
+}
 
 // check_digest - recompute the digest of PASSWORD (with the stored salt) and compare.
 Check check_digest(std::string_view scheme, std::string_view password, std::string_view payload) {
@@ -73,7 +84,8 @@ Check check_digest(std::string_view scheme, std::string_view password, std::stri
   size_t dlen = static_cast<size_t>(EVP_MD_size(s->md()));
   if (s->enc == Enc::Hex) {
     if (payload.size() != dlen * 2) return Check::Mismatch;
-    return equal_ct(hex_encode(digest(s->md(), password, {})), lower(payload)) ? Check::Match : Check::Mismatch;
+    return equal_ct(hex_encode(digest(s->md(), password, {})), lower(payload)) ? Check::Match
+                                                                               : Check::Mismatch;
   }
   auto raw = base64_decode(payload);
   if (!raw || raw->size() < dlen || (!s->salted && raw->size() != dlen)) return Check::Mismatch;

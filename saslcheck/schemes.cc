@@ -66,7 +66,8 @@ std::optional<std::string> cleartext_of(const Stored& stored) {
 core::Result<std::string> make_hash(std::string_view scheme_in, std::string_view password) {
   std::string scheme = upper(scheme_in);
   if (password.empty()) return core::config_error("empty password");
-  if (scheme == "PLAIN" || scheme == "CLEARTEXT" || scheme == "CLEAR") return "{" + scheme + "}" + std::string(password);
+  if (scheme == "PLAIN" || scheme == "CLEARTEXT" || scheme == "CLEAR")
+    return "{" + scheme + "}" + std::string(password);
   if (scheme == "PLAIN.B64") return "{PLAIN.B64}" + base64_encode(password);
   if (is_crypt_scheme(scheme)) return hash_crypt(scheme, password);
   if (is_digest_scheme(scheme)) return hash_digest(scheme, password);

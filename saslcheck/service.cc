@@ -51,7 +51,8 @@ core::Status init(core::server::Server& server, const core::config::Config& conf
     if (!st) return st.error();
     names += " dovecot:" + a;
   }
-  if (names.empty()) return core::config_error("no listeners: set saslcheck_listen or saslcheck_dovecot_listen");
+  if (names.empty())
+    return core::config_error("no listeners: set saslcheck_listen or saslcheck_dovecot_listen");
   server.every(std::chrono::seconds(60), [] { service.throttle.prune(Throttle::Clock::now()); });
   core::log::info("started: listeners:{}", names);
   return core::ok_status();

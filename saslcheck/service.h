@@ -18,14 +18,16 @@
 namespace saslcheck {
 
 // open_verifier - a Verifier on the tables SETTINGS name.
-core::Result<std::shared_ptr<Verifier>> open_verifier(const core::config::Config& config, const Settings& settings);
+core::Result<std::shared_ptr<Verifier>> open_verifier(const core::config::Config& config,
+                                                      const Settings& settings);
 
 core::Status init(core::server::Server& server, const core::config::Config& config);
 core::Status reload(core::server::Server& server, const core::config::Config& config);
 
 // check_command - saslcheck -t USER: password from IN (one line); prints the
 // outcome to OUT; exit status 0 ok, 1 failed, 75 temporary failure.
-int check_command(const core::config::Config& config, const std::string& user, std::istream& in, std::ostream& out);
+int check_command(const core::config::Config& config, const std::string& user, std::istream& in,
+                  std::ostream& out);
 // hash_command - saslcheck -H SCHEME: password from IN, stored value to OUT; 0 or 64.
 int hash_command(const std::string& scheme, std::istream& in, std::ostream& out, std::ostream& err);
 

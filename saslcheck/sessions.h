@@ -31,8 +31,8 @@ struct Service {
 };
 
 std::unique_ptr<core::server::Session> new_authdaemon_session(Service& service);
-std::unique_ptr<core::server::Session> new_dovecot_session(Service& service,
-                                                           const std::shared_ptr<core::server::Connection>& conn);
+std::unique_ptr<core::server::Session> new_dovecot_session(
+    Service& service, const std::shared_ptr<core::server::Connection>& conn);
 
 // later - run FN on the loop thread after DELAY (at once when DELAY is 0).
 void later(core::server::Server& server, std::chrono::milliseconds delay, std::function<void()> fn);

@@ -49,7 +49,8 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   s.verifier.default_domain = c.get("saslcheck_default_domain");
   s.verifier.default_scheme = c.get("saslcheck_default_scheme");
   if (!known_scheme(parse_stored("", s.verifier.default_scheme).scheme))
-    return core::config_error("saslcheck_default_scheme: unknown scheme \"" + s.verifier.default_scheme + "\"");
+    return core::config_error("saslcheck_default_scheme: unknown scheme \"" + s.verifier.default_scheme +
+                              "\"");
   auto cram = c.get_bool("saslcheck_dovecot_cram_md5");
   if (!cram) return cram.error();
   s.dovecot_cram_md5 = *cram;

@@ -21,10 +21,10 @@ class Throttle {
  public:
   using Clock = std::chrono::steady_clock;
   struct Options {
-    unsigned threshold = 3;                       // saslcheck_failure_threshold; 0 = off
-    std::chrono::milliseconds delay{1000};        // saslcheck_failure_delay
-    std::chrono::milliseconds max_delay{5000};    // saslcheck_max_failure_delay (< Postfix's 10 s)
-    std::chrono::seconds window{600};             // failures older than this are forgotten
+    unsigned threshold = 3;                     // saslcheck_failure_threshold; 0 = off
+    std::chrono::milliseconds delay{1000};      // saslcheck_failure_delay
+    std::chrono::milliseconds max_delay{5000};  // saslcheck_max_failure_delay (< Postfix's 10 s)
+    std::chrono::seconds window{600};           // failures older than this are forgotten
     size_t max_entries = 100000;
   };
   explicit Throttle(Options options) : options_(options) {}

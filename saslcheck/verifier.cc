@@ -9,7 +9,8 @@
 namespace saslcheck {
 namespace {
 
-constexpr std::string_view kAttrs[] = {"USERNAME", "UID", "GID", "HOME", "MAILDIR", "NAME", "QUOTA", "OPTIONS"};
+constexpr std::string_view kAttrs[] = {"USERNAME", "UID",  "GID",   "HOME",
+                                       "MAILDIR",  "NAME", "QUOTA", "OPTIONS"};
 
 bool allowed_attr(std::string_view k) {
   for (auto a : kAttrs)
@@ -44,7 +45,8 @@ std::string Verifier::canonical_login(std::string_view login) const {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return {};
     out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
-  if (out.find('@') == std::string::npos && !options_.default_domain.empty()) out += "@" + options_.default_domain;
+  if (out.find('@') == std::string::npos && !options_.default_domain.empty())
+    out += "@" + options_.default_domain;
   return out;
 }
 
@@ -161,7 +163,8 @@ Answer Verifier::lookup(std::string_view login_in) {
   return success(fail.login, **row);
 }
 
-Answer Verifier::check_cram(std::string_view login_in, std::string_view challenge, std::string_view hex_digest) {
+Answer Verifier::check_cram(std::string_view login_in, std::string_view challenge,
+                            std::string_view hex_digest) {
   Answer fail;
   fail.login = canonical_login(login_in);
   if (fail.login.empty()) {
@@ -184,15 +187,17 @@ Answer Verifier::check_cram(std::string_view login_in, std::string_view challeng
   bool ok = clear && !clear->empty() && equal_ct(want, got);
   if (clear) wipe(*clear);
   if (ok) return success(fail.login, **row);
-  fail.why = !row->has_value() ? "unknown user" : !clear ? "no cleartext password for CRAM-MD5" : "wrong password";
+  fail.why = !row->has_value() ? "unknown user"
+             : !clear          ? "no cleartext password for CRAM-MD5"
+                               : "wrong password";
   return fail;
 }
 
 std::string hmac_md5_hex(std::string_view key, std::string_view message) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_md5(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), out, &len);
+  HMAC(EVP_md5(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &len);
   return hex_encode(std::string_view(reinterpret_cast<char*>(out), len));
 }
 

@@ -27,12 +27,12 @@
 namespace saslcheck {
 
 struct VerifierOptions {
-  std::string default_domain;           // saslcheck_default_domain
+  std::string default_domain;            // saslcheck_default_domain
   std::string default_scheme = "CRYPT";  // saslcheck_default_scheme
-  std::string uid = "5000";             // saslcheck_uid
-  std::string gid = "5000";             // saslcheck_gid
-  std::string home = "/var/vmail";      // saslcheck_home (HOME; relative MAILDIRs are below it)
-  size_t max_login = 320;               // longer logins fail without a lookup
+  std::string uid = "5000";              // saslcheck_uid
+  std::string gid = "5000";              // saslcheck_gid
+  std::string home = "/var/vmail";       // saslcheck_home (HOME; relative MAILDIRs are below it)
+  size_t max_login = 320;                // longer logins fail without a lookup
 };
 
 enum class Outcome { Ok, Fail, TempFail };
@@ -41,7 +41,7 @@ struct Answer {
   Outcome outcome = Outcome::Fail;
   std::string login;  // canonical login (lower case, default domain added)
   std::vector<std::pair<std::string, std::string>> fields;  // authdaemond reply attributes (Ok)
-  std::string why;    // for the log: "unknown user", "wrong password", table error text
+  std::string why;  // for the log: "unknown user", "wrong password", table error text
 };
 
 class Verifier {

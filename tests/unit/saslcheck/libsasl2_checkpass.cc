@@ -18,10 +18,14 @@ const char* g_socket = nullptr;
 
 // getopt - the SASL application's options (smtpd.conf equivalents).
 int getopt(void*, const char*, const char* option, const char** result, unsigned* len) {
-  if (std::strcmp(option, "pwcheck_method") == 0) *result = "authdaemond";
-  else if (std::strcmp(option, "authdaemond_path") == 0) *result = g_socket;
-  else if (std::strcmp(option, "mech_list") == 0) *result = "PLAIN LOGIN";
-  else return SASL_FAIL;
+  if (std::strcmp(option, "pwcheck_method") == 0)
+    *result = "authdaemond";
+  else if (std::strcmp(option, "authdaemond_path") == 0)
+    *result = g_socket;
+  else if (std::strcmp(option, "mech_list") == 0)
+    *result = "PLAIN LOGIN";
+  else
+    return SASL_FAIL;
   if (len) *len = static_cast<unsigned>(std::strlen(*result));
   return SASL_OK;
 }

@@ -22,7 +22,8 @@ TEST_CASE("Cyrus SASL request, trailing newline not counted", "[unit]") {
   CHECK(p.request.user == "joe@example.com");
   CHECK(p.request.password == "secret");
   // Every prefix of it needs more.
-  for (size_t n = 0; n < req.size() - 1; ++n) CHECK(parse_authdaemon(req.substr(0, n)).kind == Kind::NeedMore);
+  for (size_t n = 0; n < req.size() - 1; ++n)
+    CHECK(parse_authdaemon(req.substr(0, n)).kind == Kind::NeedMore);
 }
 
 TEST_CASE("authtest request with meta line, and PRE", "[unit]") {
@@ -50,10 +51,18 @@ TEST_CASE("cram-md5 authdata", "[unit]") {
 
 TEST_CASE("malformed requests are errors", "[unit]") {
   const char* bad[] = {
-      "HELLO\n", "AUTH\n", "AUTH x\n", "AUTH -1\n", "AUTH 0\n", "AUTH 8192\n", "AUTH 123456\n",
-      "AUTH 6\nsmtp\n\n",                       // no authtype
-      "AUTH 21\nimap\ncram-md5\n!!!!\nxx\n",      // bad base64
-      "PRE . login\n", "PRE\n", "auth 5\n",
+      "HELLO\n",
+      "AUTH\n",
+      "AUTH x\n",
+      "AUTH -1\n",
+      "AUTH 0\n",
+      "AUTH 8192\n",
+      "AUTH 123456\n",
+      "AUTH 6\nsmtp\n\n",                     // no authtype
+      "AUTH 21\nimap\ncram-md5\n!!!!\nxx\n",  // bad base64
+      "PRE . login\n",
+      "PRE\n",
+      "auth 5\n",
   };
   for (const char* b : bad) {
     INFO(b);

@@ -31,9 +31,9 @@ TEST_CASE("Postfix's lines parse", "[unit]") {
 }
 
 TEST_CASE("bad Dovecot lines are errors", "[unit]") {
-  for (const char* bad : {"VERSION\t2\t0", "VERSION", "HELLO", "AUTH\t0\tPLAIN\tservice=smtp", "AUTH\tx\tPLAIN",
-                          "AUTH\t1", "AUTH\t1\tPLAIN", "AUTH\t99999999999\tPLAIN\tservice=smtp", "CONT", "CPID\tx",
-                          ""}) {
+  for (const char* bad :
+       {"VERSION\t2\t0", "VERSION", "HELLO", "AUTH\t0\tPLAIN\tservice=smtp", "AUTH\tx\tPLAIN", "AUTH\t1",
+        "AUTH\t1\tPLAIN", "AUTH\t99999999999\tPLAIN\tservice=smtp", "CONT", "CPID\tx", ""}) {
     INFO(bad);
     CHECK_FALSE(parse_dovecot_command(bad).ok());
   }
@@ -50,7 +50,9 @@ TEST_CASE("line splitting and limits", "[unit]") {
 
 TEST_CASE("handshake has MECH before SPID, replies escape", "[unit]") {
   auto h = saslcheck::dovecot_handshake(false, 10, 1, "00ff");
-  CHECK(h == "VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\nSPID\t10\nCUID\t1\nCOOKIE\t00ff\nDONE\n");
+  CHECK(h ==
+        "VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nMECH\tLOGIN\tplaintext\nSPID\t10\nCUID\t1\nCOOKIE\t00ff\nDONE"
+        "\n");
   auto hc = saslcheck::dovecot_handshake(true, 10, 1, "00");
   CHECK(hc.find("MECH\tCRAM-MD5") < hc.find("SPID"));
   CHECK(saslcheck::dovecot_cont(3, "") == "CONT\t3\t\n");

@@ -4,14 +4,19 @@
 #include "saslcheck/encoding.h"
 
 TEST_CASE("base64 RFC 4648 vectors both ways", "[unit]") {
-  const std::pair<const char*, const char*> v[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                   {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+  const std::pair<const char*, const char*> v[] = {{"", ""},
+                                                   {"f", "Zg=="},
+                                                   {"fo", "Zm8="},
+                                                   {"foo", "Zm9v"},
+                                                   {"foob", "Zm9vYg=="},
+                                                   {"fooba", "Zm9vYmE="},
                                                    {"foobar", "Zm9vYmFy"}};
   for (const auto& [raw, enc] : v) {
     CHECK(saslcheck::base64_encode(raw) == enc);
     CHECK(saslcheck::base64_decode(enc) == std::optional<std::string>(raw));
   }
-  CHECK(saslcheck::base64_decode(std::string_view("AHUAcA==")) == std::optional<std::string>(std::string("\0u\0p", 4)));
+  CHECK(saslcheck::base64_decode(std::string_view("AHUAcA==")) ==
+        std::optional<std::string>(std::string("\0u\0p", 4)));
 }
 
 TEST_CASE("base64 rejects malformed input", "[unit]") {

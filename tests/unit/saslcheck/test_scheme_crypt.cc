@@ -27,13 +27,16 @@ const Vector kVectors[] = {
     {"{MD5-CRYPT}$1$A3FKlQ/b$rEg8.lTJHfCLMUg2yOsyN1", "secret"},
     {"{MD5}$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "password"},
     // openssl passwd -6 / -5
-    {"$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/", "password"},
-    {"$6$rounds=10000$saltsalt$ZqOTO2O04D/DgwZlm.rZTgWxvBaIf4LQsZKtXFEu9UHJ4CvgmdLAGxKUzJ0mPO98OevETdY6oK/Oac6j2Axxq/",
+    {"$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/",
+     "password"},
+    {"$6$rounds=10000$saltsalt$ZqOTO2O04D/DgwZlm.rZTgWxvBaIf4LQsZKtXFEu9UHJ4CvgmdLAGxKUzJ0mPO98OevETdY6oK/"
+     "Oac6j2Axxq/",
      "password"},
     {"$5$saltsalt$gOjOtoMpVhru2uyjeJSEc/JaLQWOXMNmlOnj6T4AtC.", "password"},
     {"{SHA256-CRYPT}$5$saltsalt$lenpbIIfFTOesMocJVNZvortN.KXU4D2QzPbnD5iNU3", "Tr0ub4dor&3"},
     // doveadm pw
-    {"{SHA512-CRYPT}$6$ATFhD2x3GxBdwir/$1aoRl6f.UHLMPH5yMVa8XMesJKqAKsUhBns.VDbujCCecF0DjUBuUdxdvaOjp48v.jsRHtXL3F/"
+    {"{SHA512-CRYPT}$6$ATFhD2x3GxBdwir/"
+     "$1aoRl6f.UHLMPH5yMVa8XMesJKqAKsUhBns.VDbujCCecF0DjUBuUdxdvaOjp48v.jsRHtXL3F/"
      "FXMdWCOEbq/",
      "password"},
     {"{BLF-CRYPT}$2y$05$CW/nhp4Y.d45PkfY5xSIPuXzNr.ZoxqDt01wsRBvP6/Xs0vzpqGwi", "password"},
@@ -44,11 +47,13 @@ const Vector kVectors[] = {
     {"{CRYPT}abJnggxhB/yWI", "password"},
     {"{crypt}9aMglX4Bvvhfw", "password"},
     // Postfix Admin php_crypt and sha512.b64
-    {"{SHA512-CRYPT}$6$rounds=50000$q7Wz.Kp2/Xr9Lm4N$wGcRgz0khLxtaUYgGN5e5b3fuK/7gLPM5BjWOjHCgmvLPpHdaAuE6.8y954cxZ4mDjaKpe/"
+    {"{SHA512-CRYPT}$6$rounds=50000$q7Wz.Kp2/Xr9Lm4N$wGcRgz0khLxtaUYgGN5e5b3fuK/"
+     "7gLPM5BjWOjHCgmvLPpHdaAuE6.8y954cxZ4mDjaKpe/"
      "Cn.LuXVsq/Joma0",
      "password"},
     {"{SHA512-CRYPT.B64}"
-     "JDYkQWIxQ2QyRWYzR2g0SWo1SyRtZkhFa0JrZS95LlRLQmpBOW9IalJHRzVUdzU5SEZ1OVJaYUswL1R0eks1elI0ZkpXVFczaG1ObmFhNjBzLjI4RnU3Rm"
+     "JDYkQWIxQ2QyRWYzR2g0SWo1SyRtZkhFa0JrZS95LlRLQmpBOW9IalJHRzVUdzU5SEZ1OVJaYUswL1R0eks1elI0ZkpXVFczaG1ObmF"
+     "hNjBzLjI4RnU3Rm"
      "lFczRqRTMzeGJsUU12U1hhLw==",
      "password"},
 };
@@ -68,14 +73,16 @@ TEST_CASE("crypt schemes match independent vectors", "[unit]") {
 TEST_CASE("bare DES is crypt by default, locked values never match", "[unit]") {
   CHECK(check_password("password", parse_stored("abJnggxhB/yWI", "CRYPT")) == Check::Match);
   CHECK(check_password("Tr0ub4dor&3", parse_stored("abWL7Sj501Z46", "CRYPT")) == Check::Match);
-  CHECK(check_password("password", parse_stored("!$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "CRYPT")) != Check::Match);
+  CHECK(check_password("password", parse_stored("!$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "CRYPT")) !=
+        Check::Match);
   CHECK(check_password("password", parse_stored("*", "CRYPT")) != Check::Match);
-  CHECK(check_password("pass\0word", parse_stored("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "CRYPT")) != Check::Match);
+  CHECK(check_password("pass\0word", parse_stored("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "CRYPT")) !=
+        Check::Match);
 }
 
 TEST_CASE("hash_crypt makes values that check and use fresh salts", "[unit]") {
-  for (const char* scheme : {"MD5-CRYPT", "SHA256-CRYPT", "SHA512-CRYPT", "BLF-CRYPT", "CRYPT", "DES-CRYPT",
-                             "SHA512-CRYPT.B64"}) {
+  for (const char* scheme :
+       {"MD5-CRYPT", "SHA256-CRYPT", "SHA512-CRYPT", "BLF-CRYPT", "CRYPT", "DES-CRYPT", "SHA512-CRYPT.B64"}) {
     INFO(scheme);
     auto a = saslcheck::make_hash(scheme, "pw one");
     auto b = saslcheck::make_hash(scheme, "pw one");

@@ -26,13 +26,16 @@ const Vector kVectors[] = {
     {"{SHA}h0Vy56WuaklGamrFeLmK26eMaqY=", "Tr0ub4dor&3", "CRYPT"},
     {"{SHA256}XohImNooBHFR0OVvjcYpJ3NgPQ1qq73WKhHvch0VQtg=", "password", "CRYPT"},
     {"{SHA256}SEhuFRToQjRv9AWx5F9EBZroJhnyMG+Z0JQNyzhukfc=", "Tr0ub4dor&3", "CRYPT"},
-    {"{SHA512}sQnzu7wkTrgkQZF+0G1hi5AI3Qmzvv0bXgc5THBqi7mAsdd4Xll27ASbRt9fEyavWi6m0QP9B8lThf+rDKy8hg==", "password",
-     "CRYPT"},
-    {"{SSHA512}9ZxHVj4YomwqqFiYKcIjExMLx2ZblYfXRGc4KMqbgvHq2+HOgwiTIi+eO/Uam/8D0beDAkGpvx14+UFlfBskLnNhbHRzYWx0",
+    {"{SHA512}sQnzu7wkTrgkQZF+0G1hi5AI3Qmzvv0bXgc5THBqi7mAsdd4Xll27ASbRt9fEyavWi6m0QP9B8lThf+rDKy8hg==",
      "password", "CRYPT"},
-    {"{SSHA512}Nba3v6CXeIpi9sOduvMdiYev9ew13XRVpzfctkSMELyY9Gw2KP65wLUfZu7L+7HBDfN1+ykKvBRV/obscmG1FXNhbHRzYWx0",
+    {"{SSHA512}9ZxHVj4YomwqqFiYKcIjExMLx2ZblYfXRGc4KMqbgvHq2+HOgwiTIi+eO/Uam/"
+     "8D0beDAkGpvx14+UFlfBskLnNhbHRzYWx0",
+     "password", "CRYPT"},
+    {"{SSHA512}Nba3v6CXeIpi9sOduvMdiYev9ew13XRVpzfctkSMELyY9Gw2KP65wLUfZu7L+7HBDfN1+ykKvBRV/"
+     "obscmG1FXNhbHRzYWx0",
      "Tr0ub4dor&3", "CRYPT"},
-    {"{SSHA512}UweAzUpvjvE5jz6nWBj9q0BiWPv/iScwpbX/yGA6X/AMM4Vz4l5BHV0nnau4mHhhKbbncQtK3bqI9cz8WqqeP3NhbHRzYWx0",
+    {"{SSHA512}UweAzUpvjvE5jz6nWBj9q0BiWPv/iScwpbX/yGA6X/"
+     "AMM4Vz4l5BHV0nnau4mHhhKbbncQtK3bqI9cz8WqqeP3NhbHRzYWx0",
      "correct horse battery staple", "CRYPT"},
     {"{SSHA256}DIzeh0gCRMTRu9dAH3C3rr7fWkRT0Bp2ZdtRqvTX3XJzYWx0c2FsdA==", "password", "CRYPT"},
     {"{SSHA256}qtqMejIPPAZYzUX47mVaUiDSARnHyGd750Cx1MBsAdVzYWx0c2FsdA==", "Tr0ub4dor&3", "CRYPT"},
@@ -55,7 +58,8 @@ TEST_CASE("digest schemes match independent vectors", "[unit]") {
 }
 
 TEST_CASE("digest schemes refuse malformed stored values", "[unit]") {
-  CHECK(check_password("password", parse_stored("{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g", "CRYPT")) == Check::Mismatch);
+  CHECK(check_password("password", parse_stored("{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g", "CRYPT")) ==
+        Check::Mismatch);
   CHECK(check_password("password", parse_stored("{SHA}!!!!", "CRYPT")) == Check::Mismatch);
   CHECK(check_password("password", parse_stored("{SSHA512}c2FsdA==", "CRYPT")) == Check::Mismatch);
   CHECK(check_password("password", parse_stored("{PLAIN-MD5}5f4d", "CRYPT")) == Check::Mismatch);

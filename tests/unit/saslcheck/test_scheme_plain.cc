@@ -28,7 +28,8 @@ TEST_CASE("unknown schemes are Unsupported, cleartext_of only for PLAIN", "[unit
   CHECK(check_password("x", parse_stored("{ARGON2ID}abc", "CRYPT")) == Check::Unsupported);
   CHECK(saslcheck::cleartext_of(parse_stored("{PLAIN}abc", "CRYPT")) == std::optional<std::string>("abc"));
   CHECK(saslcheck::cleartext_of(parse_stored("abc", "PLAIN")) == std::optional<std::string>("abc"));
-  CHECK_FALSE(saslcheck::cleartext_of(parse_stored("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "PLAIN")).has_value());
+  CHECK_FALSE(
+      saslcheck::cleartext_of(parse_stored("$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/", "PLAIN")).has_value());
   CHECK_FALSE(saslcheck::make_hash("NOPE", "x").ok());
   CHECK_FALSE(saslcheck::make_hash("PLAIN", "").ok());
 }

@@ -29,17 +29,20 @@ TEST_CASE("parse_stored dispatch", "[unit]") {
 }
 
 TEST_CASE("dummy_like keeps the scheme and cost", "[unit]") {
-  auto s = parse_stored("$6$rounds=10000$saltsalt$ZqOTO2O04D/DgwZlm.rZTgWxvBaIf4LQsZKtXFEu9UHJ4CvgmdLAGxKUzJ0mPO98OevETdY6oK/"
-                        "Oac6j2Axxq/",
-                        "CRYPT");
+  auto s = parse_stored(
+      "$6$rounds=10000$saltsalt$ZqOTO2O04D/DgwZlm.rZTgWxvBaIf4LQsZKtXFEu9UHJ4CvgmdLAGxKUzJ0mPO98OevETdY6oK/"
+      "Oac6j2Axxq/",
+      "CRYPT");
   auto d = saslcheck::dummy_like(s);
   CHECK(d.payload.starts_with("$6$rounds=10000$saltsalt$"));
   CHECK(d.payload != s.payload);
-  auto b = saslcheck::dummy_like(parse_stored("$2y$10$abcdefghijklmnopqrstuu5Lo0g67CiD3M4RpN1BmBb4Crp5w7dbK", "CRYPT"));
+  auto b = saslcheck::dummy_like(
+      parse_stored("$2y$10$abcdefghijklmnopqrstuu5Lo0g67CiD3M4RpN1BmBb4Crp5w7dbK", "CRYPT"));
   CHECK(b.payload.starts_with("$2y$10$"));
-  auto p = saslcheck::dummy_like(parse_stored("{SSHA512}9ZxHVj4YomwqqFiYKcIjExMLx2ZblYfXRGc4KMqbgvHq2+HOgwiTIi+eO/"
-                                              "Uam/8D0beDAkGpvx14+UFlfBskLnNhbHRzYWx0",
-                                              "CRYPT"));
+  auto p =
+      saslcheck::dummy_like(parse_stored("{SSHA512}9ZxHVj4YomwqqFiYKcIjExMLx2ZblYfXRGc4KMqbgvHq2+HOgwiTIi+eO/"
+                                         "Uam/8D0beDAkGpvx14+UFlfBskLnNhbHRzYWx0",
+                                         "CRYPT"));
   CHECK(p.scheme == "SSHA512");
   CHECK(saslcheck::check_password("password", p) == saslcheck::Check::Mismatch);
 }

@@ -2,7 +2,6 @@
 // names, default domain, attributes, table errors as TempFail, CRAM-MD5,
 // and unknown users costing the same hash as known ones.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <map>
 
@@ -41,7 +40,8 @@ struct Fixture {
   Fixture() {
     auto t = std::make_unique<FakeTable>(std::map<std::string, std::string>{
         {"joe@example.com", "$1$9473baa1$lI.LCdZMuPa3gMWdZxE3a/"},
-        {"ann@example.com", "{PLAIN}tanstaaftanstaaf\tMAILDIR=example.com/ann/\tQUOTA=1024S\tNAME=Ann Smith, Sales\tPASSWD=x"},
+        {"ann@example.com",
+         "{PLAIN}tanstaaftanstaaf\tMAILDIR=example.com/ann/\tQUOTA=1024S\tNAME=Ann Smith, Sales\tPASSWD=x"},
         {"slow@example.com", kSlow},
     });
     table = t.get();
