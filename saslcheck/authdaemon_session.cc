@@ -67,8 +67,8 @@ void AuthdaemonSession::handle(const ConnPtr& conn, AuthdaemonRequest in) {
         std::string what = pre ? "PRE" : "AUTH " + core::log::printable(req->authtype, 20);
         std::string user = core::log::printable(ans->login.empty() ? req->user : ans->login, 100);
         if (ans->outcome == Outcome::Ok)
-          core::log::info("authdaemond: {} service={} user={}: ok", what,
-                          core::log::printable(req->service, 40), user);
+          core::log::debug("authdaemond: {} service={} user={}: ok", what,
+                           core::log::printable(req->service, 40), user);
         else if (ans->outcome == Outcome::Fail)
           core::log::info("authdaemond: {} service={} user={}: failed: {}", what,
                           core::log::printable(req->service, 40), user, ans->why);

@@ -204,7 +204,7 @@ void DovecotSession::verify(const ConnPtr& conn, unsigned long id, std::string m
         if (ans->outcome != Outcome::TempFail)
           svc.throttle.record(ans->login, ans->outcome == Outcome::Ok, Throttle::Clock::now());
         if (ans->outcome == Outcome::Ok)
-          core::log::info("dovecot: {} user={}: ok", mech, who);
+          core::log::debug("dovecot: {} user={}: ok", mech, who);
         else if (ans->outcome == Outcome::Fail)
           core::log::info("dovecot: {} user={}: failed: {}", mech, who, ans->why);
         else

@@ -25,6 +25,9 @@ constexpr std::array kParamTable = {
     // Scheme of stored values without {SCHEME} or $id$ prefix: CRYPT, PLAIN or PLAIN-MD5.
     ParamSpec{"saslcheck_default_scheme", "CRYPT"},
     ParamSpec{"saslcheck_dovecot_cram_md5", "no"},  // advertise CRAM-MD5 (cleartext passwords only)
+    // Found password rows are reused this long (0 = query every login). A
+    // changed password takes effect after at most this long.
+    ParamSpec{"saslcheck_cache_ttl", "5s"},
     ParamSpec{"saslcheck_uid", "5000"},
     ParamSpec{"saslcheck_gid", "5000"},
     ParamSpec{"saslcheck_home", "/var/vmail"},
@@ -61,6 +64,9 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   s.verifier.uid = std::to_string(*uid);
   s.verifier.gid = std::to_string(*gid);
   s.verifier.home = c.get("saslcheck_home");
+  auto ttl = c.get_time("saslcheck_cache_ttl");
+  if (!ttl) return ttl.error();
+  s.verifier.cache_ttl = *ttl;
   auto th = c.get_int("saslcheck_failure_threshold", 0, 1000);
   if (!th) return th.error();
   auto delay = c.get_time("saslcheck_failure_delay");

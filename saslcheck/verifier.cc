@@ -52,6 +52,12 @@ std::string Verifier::canonical_login(std::string_view login) const {
 
 // find - the row for LOGIN: stored password and extra attributes.
 core::Result<std::optional<Verifier::Row>> Verifier::find(const std::string& login) {
+  auto now = std::chrono::steady_clock::now();
+  if (options_.cache_ttl.count() > 0) {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(login);
+    if (it != cache_.end() && it->second.expires > now) return std::optional<Row>(it->second.row);
+  }
   auto r = passwords_->lookup(login);
   if (!r) return r.error();
   if (!r->has_value()) return std::optional<Row>();
@@ -72,6 +78,11 @@ core::Result<std::optional<Verifier::Row>> Verifier::find(const std::string& log
     auto m = mailboxes_->lookup(login);
     if (!m) return m.error();
     if (m->has_value()) row.attrs.emplace_back("MAILDIR", **m);
+  }
+  if (options_.cache_ttl.count() > 0) {
+    std::lock_guard lock(cache_mu_);
+    if (cache_.size() >= options_.cache_size) cache_.clear();
+    cache_[login] = Cached{row, now + options_.cache_ttl};
   }
   return std::optional<Row>(std::move(row));
 }

@@ -14,10 +14,12 @@
 // error is Outcome::TempFail, never Fail. Nothing here logs a password.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,10 @@ struct VerifierOptions {
   std::string gid = "5000";              // saslcheck_gid
   std::string home = "/var/vmail";       // saslcheck_home (HOME; relative MAILDIRs are below it)
   size_t max_login = 320;                // longer logins fail without a lookup
+  // Rows found are kept this long (saslcheck_cache_ttl; 0 = off), so a burst
+  // of logins costs one query. Never "not found" or errors.
+  std::chrono::milliseconds cache_ttl{0};
+  size_t cache_size = 10000;  // entries; the cache is cleared when full
 };
 
 enum class Outcome { Ok, Fail, TempFail };
@@ -73,6 +79,12 @@ class Verifier {
   std::mutex mu_;
   std::string dummy_key_;  // guarded by mu_
   Stored dummy_;           // guarded by mu_
+  struct Cached {
+    Row row;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Cached> cache_;  // guarded by cache_mu_
 };
 
 // hmac_md5_hex - lower-case hex HMAC-MD5(KEY, MESSAGE) (RFC 2104), for CRAM-MD5.

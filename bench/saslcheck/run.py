@@ -139,16 +139,23 @@ def main():
         sc.start()
         courier = Courier(db, tmp, a.courier_daemons)
         courier.start()
-        ceil = dict(re.findall(r"(\w+)=([\d.]+)", subprocess.run([AUTHBENCH, "--md5crypt-ceiling", "2"],
-                                                                capture_output=True, text=True).stdout))
+        def measure_ceiling():
+            out = subprocess.run([AUTHBENCH, "--md5crypt-ceiling", "1"], capture_output=True, text=True).stdout
+            return dict(re.findall(r"(\w+)=([\d.]+)", out))
+        ceils = [measure_ceiling()]
         rows = []
         for n in [int(x) for x in a.clients.split(",")]:
+            # Interleaved, so both servers see the same background load.
             c = bench(courier.socket, users, n, a.seconds)
             s = bench(sc.socket, users, n, a.seconds)
             rows.append((n, s, c))
+        ceils.append(measure_ceiling())
+        ceil = min(ceils, key=lambda x: float(x["ceiling_per_s"]))
         ceiling = float(ceil["ceiling_per_s"])
-        print("md5crypt: %s us, %s cores, hashing ceiling %.0f logins/s; %d users, %gs per point, "
-              "Courier daemons=%d\n" % (ceil["md5crypt_us"], ceil["cores"], ceiling, a.users, a.seconds,
+        print("md5crypt: %s us on one thread, %s cores: hashing ceiling %.0f logins/s (cores / one md5crypt; "
+              "%s/s measured with all cores hashing at once, before/after: %s); %d users, %gs per point, "
+              "Courier daemons=%d\n" % (ceil["md5crypt_us"], ceil["cores"], ceiling, ceil["parallel_per_s"],
+                                        " / ".join(c["ceiling_per_s"] for c in ceils), a.users, a.seconds,
                                         a.courier_daemons))
         print("| clients | saslcheck /s | p99 us | Courier /s | p99 us | saslcheck/Courier | saslcheck/ceiling "
               "| errors s/c |")

@@ -30,7 +30,7 @@ def setUpModule():
     try:
         DB = saslcheck_db.start_db()
         TMP = tempfile.mkdtemp(prefix="vmk-saslcheck-cf-")
-        SC = Saslcheck(params={"saslcheck_password_maps": saslcheck_db.write_cf(DB, TMP),
+        SC = Saslcheck(params={"saslcheck_password_maps": saslcheck_db.write_cf(DB, TMP), "saslcheck_cache_ttl": "0",
                                "saslcheck_default_domain": "example.com",
                                "saslcheck_failure_threshold": "3", "saslcheck_failure_delay": "1",
                                "saslcheck_max_failure_delay": "2"})

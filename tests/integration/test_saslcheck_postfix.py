@@ -64,7 +64,7 @@ def setUpModule():
         DB = saslcheck_db.start_db()
         TMP = tempfile.mkdtemp(prefix="vmk-saslcheck-pf-")
         os.chmod(TMP, 0o755)
-        SC = Saslcheck(params={"saslcheck_password_maps": saslcheck_db.write_cf(DB, TMP),
+        SC = Saslcheck(params={"saslcheck_password_maps": saslcheck_db.write_cf(DB, TMP), "saslcheck_cache_ttl": "0",
                                "saslcheck_dovecot_cram_md5": "yes", "saslcheck_failure_threshold": "0"},
                        dovecot=True)
         SC.start()

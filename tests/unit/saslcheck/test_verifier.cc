@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include "saslcheck/verifier.h"
 
@@ -127,4 +128,23 @@ TEST_CASE("unknown users cost a hash of the scheme last seen", "[unit]") {
   CHECK(known > 0.005);  // 50000 rounds of SHA-512 are not free
   CHECK(unknown > known * 0.5);
   CHECK(unknown < known * 2);
+}
+
+TEST_CASE("cache: found rows reused within the TTL, errors and misses never cached", "[unit]") {
+  auto t = std::make_unique<FakeTable>(std::map<std::string, std::string>{{"joe@example.com", "{PLAIN}pw"}});
+  FakeTable* table = t.get();
+  saslcheck::VerifierOptions o;
+  o.cache_ttl = std::chrono::milliseconds(200);
+  Verifier v(o, std::move(t), nullptr);
+  CHECK(v.check_login("joe@example.com", "pw").outcome == Outcome::Ok);
+  CHECK(v.check_login("joe@example.com", "pw").outcome == Outcome::Ok);
+  CHECK(table->keys.size() == 1);
+  CHECK(v.check_login("ann@example.com", "pw").outcome == Outcome::Fail);
+  CHECK(v.check_login("ann@example.com", "pw").outcome == Outcome::Fail);
+  CHECK(table->keys.size() == 3);  // misses go to the table every time
+  table->down = true;
+  CHECK(v.check_login("joe@example.com", "pw").outcome == Outcome::Ok);  // within the TTL
+  CHECK(v.check_login("ann@example.com", "pw").outcome == Outcome::TempFail);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  CHECK(v.check_login("joe@example.com", "pw").outcome == Outcome::TempFail);  // expired: asks again
 }
