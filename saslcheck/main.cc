@@ -5,9 +5,11 @@
 //   saslcheck [-c DIR] [-o ...] -t USER             check one login, password on stdin
 //   saslcheck -H SCHEME                              hash the password on stdin
 // Parameters: saslcheck/settings.cc.
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/server/program.h"
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
                                       .init = saslcheck::init,
                                       .reload = saslcheck::reload,
                                       .on_usr1 = nullptr,
-                                      .worker_threads = 4,
+                                      // Hashing is CPU-bound: one worker per core (found rows are cached,
+                                      // so few lookups block).
+                                      .worker_threads = std::max(2u, std::thread::hardware_concurrency()),
                                   });
 }
