@@ -22,7 +22,14 @@ struct Pending {
   std::string mech;
   std::string user;       // LOGIN after the first step
   std::string challenge;  // CRAM-MD5
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
+
+// Postfix aborts an exchange locally (client "*") without telling the
+// server, so abandoned exchanges are dropped after this long, and one
+// connection may hold at most kMaxPending of them.
+constexpr std::chrono::seconds kPendingTimeout{300};
+constexpr size_t kMaxPending = 100;
 
 // Shared with worker callbacks, which may outlive the session.
 struct State {
@@ -87,6 +94,12 @@ bool DovecotSession::command(const ConnPtr& conn, const DovecotCommand& cmd) {
   if (cmd.type == T::Auth) {
     if (known) {
       protocol_error(conn, "duplicate request id");
+      return false;
+    }
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(state_->pending, [&](const auto& kv) { return now - kv.second.started > kPendingTimeout; });
+    if (state_->pending.size() >= kMaxPending) {
+      protocol_error(conn, "too many unfinished requests");
       return false;
     }
     bool cram = cmd.mech == "CRAM-MD5" && service_.dovecot_cram_md5;

@@ -1,6 +1,7 @@
 // service.cc - table opening, listeners, reload, and the command-line modes.
 #include "saslcheck/service.h"
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -40,9 +41,13 @@ core::Status init(core::server::Server& server, const core::config::Config& conf
   service.throttle = Throttle(s->throttle);
   service.dovecot_cram_md5 = s->dovecot_cram_md5;
   auto opts = server.listen_options();
+  // authdaemond clients send their one request at once; Courier's own
+  // daemon waits at most 10 s for it.
+  auto ad_opts = opts;
+  ad_opts.idle_timeout = std::min(opts.idle_timeout, std::chrono::seconds(10));
   std::string names;
   for (const auto& a : s->listen) {
-    auto st = server.listen(a, opts, [](const auto&) { return new_authdaemon_session(service); });
+    auto st = server.listen(a, ad_opts, [](const auto&) { return new_authdaemon_session(service); });
     if (!st) return st.error();
     names += " authdaemond:" + a;
   }
