@@ -12,6 +12,7 @@ Run standalone or under meson.
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import unittest
@@ -127,6 +128,26 @@ class Dovecot(unittest.TestCase):
         self.assertEqual(auth(DOVECOT, "CRAM-MD5", "ann@example.com", "tanstaaftanstaaf"), "235")
         self.assertEqual(auth(DOVECOT, "CRAM-MD5", "ann@example.com", "wrong"), "535")
         self.assertEqual(auth(DOVECOT, "CRAM-MD5", "joe@example.com", "password"), "535")  # md5crypt: no CRAM
+
+
+class Snippets(unittest.TestCase):
+    def test_main_cf_snippet_parses(self):
+        """saslcheck-main.cf appended to a main.cf: postconf warns about nothing, both ways."""
+        with open(os.path.join(common.REPO_ROOT, "postfix-snippets", "saslcheck-main.cf")) as f:
+            snippet = f.read()
+        cyrus_way, marker, rest = snippet.partition("# --- Way 2")
+        rest = marker + rest
+        dovecot_way = re.sub(r"(?m)^#(smtpd_\w+ = )", r"\1", rest)
+        for text in (cyrus_way, dovecot_way):
+            d = tempfile.mkdtemp(prefix="vmk-saslcheck-snip-", dir=TMP)
+            shutil.copy(os.path.join(CYRUS.config_dir, "master.cf"), d)
+            with open(os.path.join(d, "main.cf"), "w") as f:
+                f.write("compatibility_level = 3.6\n" + text)
+            r = common.run([common.require("postconf", "postfix"), "-c", d, "-n"])
+            out = (r.stdout + r.stderr) if isinstance(r.stdout, str) else (r.stdout + r.stderr).decode()
+            self.assertEqual(r.returncode, 0, out)
+            self.assertNotIn("warning", out)
+        self.assertIn("smtpd_sasl_type = dovecot", dovecot_way)
 
 
 class DatabaseDown(unittest.TestCase):
