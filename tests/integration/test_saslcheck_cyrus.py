@@ -41,9 +41,11 @@ def setUpModule():
 
 
 def tearDownModule():
-    for x in (SC, DB):
-        if x is not None:
-            x.cleanup()
+    problem = SC.cleanup() if SC is not None else None
+    if DB is not None:
+        DB.cleanup()
+    if problem:
+        raise RuntimeError(problem)
 
 
 def checkpass(user, password):

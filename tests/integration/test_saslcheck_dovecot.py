@@ -36,8 +36,9 @@ def setUpModule():
 
 
 def tearDownModule():
-    if SC:
-        SC.cleanup()
+    problem = SC.cleanup() if SC else None
+    if problem:
+        raise RuntimeError(problem)
 
 
 def b64(s):

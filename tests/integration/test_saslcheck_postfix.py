@@ -86,9 +86,14 @@ def setUpModule():
 
 
 def tearDownModule():
-    for x in (CYRUS, DOVECOT, SC, DB):
+    for x in (CYRUS, DOVECOT):
         if x is not None:
             x.cleanup()
+    problem = SC.cleanup() if SC is not None else None
+    if DB is not None:
+        DB.cleanup()
+    if problem:
+        raise RuntimeError(problem)
 
 
 def auth(pf, mech, user, password, smtps=False):

@@ -117,14 +117,30 @@ class Saslcheck:
             self.proc.kill()
             rc = self.proc.wait()
         self.proc = None
+        self.exit_status = rc
         _RUNNING.discard(self)
         return rc
 
-    def cleanup(self):
+    def stop_and_check(self):
+        """stop(); then why the run did not end cleanly (exit status after
+        SIGTERM, a sanitizer report in its output), or None."""
         self.stop()
+        text = self.log_text() if self.dir else ""
+        if getattr(self, "exit_status", 0) not in (0, None):
+            return "saslcheck exit status %s after SIGTERM:\n%s" % (self.exit_status, text[-3000:])
+        for pat in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if pat in text:
+                i = text.index(pat)
+                return "saslcheck sanitizer report:\n" + text[max(0, i - 200):i + 3000]
+        return None
+
+    def cleanup(self):
+        """stop() and remove the temp dir; returns stop_and_check()'s verdict."""
+        problem = self.stop_and_check() if self.dir else None
         if self.dir and os.environ.get("VMAILKIT_KEEP_TMP") != "1":
             shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
+        return problem
 
     def __enter__(self):
         try:
