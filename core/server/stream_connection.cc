@@ -4,6 +4,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <sys/socket.h>
 
 #include "core/log/log.h"
 
@@ -30,6 +31,8 @@ bool StreamConnection::start(event_base* base) {
   bufferevent_setcb(bev_, on_read, on_write, on_event, this);
   timeval tv{static_cast<time_t>(listener_->options.idle_timeout.count()), 0};
   bufferevent_set_timeouts(bev_, nullptr, &tv);
+  // Read no more than max_input ahead of the parser (see pause_input).
+  bufferevent_setwatermark(bev_, EV_READ, 0, listener_->options.max_input + 1);
   bufferevent_enable(bev_, EV_READ | EV_WRITE);
   arm_idle();
   return true;
@@ -40,8 +43,15 @@ void StreamConnection::arm_idle() {
   evtimer_add(idle_, &tv);
 }
 
+// write - send at once when nothing is queued (one syscall, no epoll_ctl to
+// switch the write event on and off per reply); queue the rest.
 void StreamConnection::write(std::string_view bytes) {
   if (closed_ || closing_) return;
+  if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
+    ssize_t n = ::send(bufferevent_getfd(bev_), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) bytes.remove_prefix(static_cast<size_t>(n));
+    if (bytes.empty()) return;
+  }
   bufferevent_write(bev_, bytes.data(), bytes.size());
 }
 
@@ -54,22 +64,26 @@ void StreamConnection::close() {
   if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) finish();
 }
 
+// pause_input - stop parsing. The socket stays enabled for reading (turning
+// it off and on per request costs two epoll_ctl calls): a lockstep client
+// sends nothing more meanwhile, and the read high-water mark set in start()
+// bounds what a pipelining one can queue.
 void StreamConnection::pause_input() {
   if (closed_ || paused_) return;
   paused_ = true;
   evtimer_del(idle_);
-  update_reading();
 }
 
 // resume_input - parse what is buffered on the next loop turn, not inside
-// the caller (a DONE callback), so handlers never re-enter themselves.
+// the caller (a DONE callback), so handlers never re-enter themselves. With
+// nothing buffered there is nothing to do until the next read.
 void StreamConnection::resume_input() {
   if (closed_ || !paused_) return;
   paused_ = false;
   if (closing_) return;
-  update_reading();
   arm_idle();
-  event_active(resume_, EV_READ, 0);
+  if (!in_process_ && (eof_ || evbuffer_get_length(bufferevent_get_input(bev_)) > 0))
+    event_active(resume_, EV_READ, 0);
 }
 
 // process - feed buffered input to the session until it wants more or pauses.
@@ -114,10 +128,11 @@ void StreamConnection::process() {
   }
 }
 
-// update_reading - read from the socket only when the input will be parsed.
+// update_reading - read from the socket unless closing, at EOF or blocked
+// on a client that does not read its replies.
 void StreamConnection::update_reading() {
   if (closed_) return;
-  if (!paused_ && !closing_ && !eof_ && !output_full_)
+  if (!closing_ && !eof_ && !output_full_)
     bufferevent_enable(bev_, EV_READ);
   else
     bufferevent_disable(bev_, EV_READ);

@@ -66,7 +66,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 class Postfix:
     """One private Postfix instance; see the module docstring."""
 
-    def __init__(self, main=None, port=None, outside_client=False, tmp_root=None):
+    def __init__(self, main=None, port=None, outside_client=False, tmp_root=None, master_extra=""):
         self.postfix = common.require("postfix", "postfix")
         self.postmap = common.require("postmap", "postfix")
         self.postconf = common.require("postconf", "postfix")
@@ -74,6 +74,7 @@ class Postfix:
         self.port = port
         self.outside_client = outside_client
         self.tmp_root = tmp_root
+        self.master_extra = master_extra  # appended to master.cf (e.g. a pipe service)
         self.dir = None
         self.started = False
 
@@ -149,6 +150,7 @@ class Postfix:
             listen = "%d" % self.port
         with open(os.path.join(self.config_dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(listen=listen))
+            f.write(self.master_extra)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self, timeout=30):
