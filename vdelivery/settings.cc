@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "core/mailbox/domain_usage.h"
+
 namespace vdelivery {
 namespace {
 
@@ -49,8 +51,7 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   s.trash_name = c.get("vdelivery_trash_name");
   s.overquota_message = c.get("vdelivery_overquota_message");
   s.domain_quota_maps = c.get("vdelivery_domain_quota_maps");
-  s.domain_usage_directory = c.get("vdelivery_domain_usage_directory");
-  if (s.domain_usage_directory.empty()) s.domain_usage_directory = s.mailbox_base + "/.vdelivery-domains";
+  s.domain_usage_directory = core::mailbox::domain_usage_directory(c.get("vdelivery_domain_usage_directory"), s.mailbox_base);
   auto q = c.get_size("default_quota");
   if (!q) return q.error();
   s.default_quota = *q;

@@ -1,5 +1,5 @@
 // domain_usage.cc - per-domain usage file: append deltas, compact when large.
-#include "vdelivery/domain_usage.h"
+#include "core/mailbox/domain_usage.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <cstring>
 
-namespace vdelivery {
+#include "core/mailbox/quota_limit.h"
+
+namespace core::mailbox {
 namespace {
 
 core::Error io_error(std::string_view what, const std::string& path, int err) {
@@ -48,6 +50,22 @@ Usage sum(const std::string& text) {
 }
 
 }  // namespace
+
+// domain_cap - "@domain" in the cap table; a value parsed like a quota_maps one.
+core::Result<int64_t> domain_cap(core::table::Table& maps, std::string_view domain) {
+  auto r = maps.lookup("@" + std::string(domain));
+  if (!r) return r.error();
+  if (!*r) return int64_t{0};
+  auto cap = parse_limit(**r);
+  if (!cap) return cap.error();
+  if (!*cap || (*cap)->bytes <= 0) return int64_t{0};
+  return (*cap)->bytes;
+}
+
+std::string domain_usage_directory(std::string_view configured, std::string_view mailbox_base) {
+  if (!configured.empty()) return std::string(configured);
+  return std::string(mailbox_base) + "/.vdelivery-domains";
+}
 
 DomainUsage::DomainUsage(std::string directory, std::string domain)
     : directory_(std::move(directory)), path_(directory_ + "/" + domain) {}
@@ -101,4 +119,4 @@ core::Status DomainUsage::add(int64_t bytes, int64_t count) const {
   return core::ok_status();
 }
 
-}  // namespace vdelivery
+}  // namespace core::mailbox

@@ -14,7 +14,7 @@
 #include "core/base/result.h"
 #include "core/table/table.h"
 
-namespace vdelivery {
+namespace core::mailbox {
 
 struct Address {
   std::string local;      // full local part ("joe+lists")
@@ -42,4 +42,4 @@ core::Result<std::string> maildir_path(std::string_view base, std::string_view v
 // a folder name (no '/', no leading '.', printable), else "".
 std::string extension_folder(std::string_view extension);
 
-}  // namespace vdelivery
+}  // namespace core::mailbox

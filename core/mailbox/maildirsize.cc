@@ -1,11 +1,11 @@
 // maildirsize.cc - Maildir++ maildirsize text.
-#include "vdelivery/maildirsize.h"
+#include "core/mailbox/maildirsize.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
-namespace vdelivery {
+namespace core::mailbox {
 namespace {
 
 // parse_int - a whole signed decimal number; nullopt otherwise.
@@ -130,4 +130,4 @@ bool trust_over_quota(const MaildirSize& file, int64_t age_seconds) {
   return !file.must_recount && file.usage_lines == 1 && age_seconds < kMaildirsizeStale;
 }
 
-}  // namespace vdelivery
+}  // namespace core::mailbox

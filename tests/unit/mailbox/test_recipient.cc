@@ -1,9 +1,9 @@
 // test_recipient.cc - address split, mailbox lookup, paths, folders.
 #include <catch2/catch.hpp>
 
-#include "vdelivery/recipient.h"
+#include "core/mailbox/recipient.h"
 
-using namespace vdelivery;
+using namespace core::mailbox;
 
 TEST_CASE("recipient: split with recipient_delimiter", "[unit]") {
   struct Case {

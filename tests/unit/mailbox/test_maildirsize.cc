@@ -1,9 +1,9 @@
 // test_maildirsize.cc - maildirsize parse/format and the Maildir++ decisions.
 #include <catch2/catch.hpp>
 
-#include "vdelivery/maildirsize.h"
+#include "core/mailbox/maildirsize.h"
 
-using namespace vdelivery;
+using namespace core::mailbox;
 
 TEST_CASE("maildirsize: quota line", "[unit]") {
   struct Case {

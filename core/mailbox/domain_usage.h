@@ -13,11 +13,22 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/base/result.h"
-#include "vdelivery/maildirsize.h"
+#include "core/mailbox/maildirsize.h"
+#include "core/table/table.h"
 
-namespace vdelivery {
+namespace core::mailbox {
+
+// domain_cap - the storage cap in bytes for DOMAIN from MAPS
+// (vdelivery_domain_quota_maps, key "@domain"); 0 = none (not found, 0 or
+// negative). Lookup and parse errors are returned.
+core::Result<int64_t> domain_cap(core::table::Table& maps, std::string_view domain);
+
+// domain_usage_directory - CONFIGURED (vdelivery_domain_usage_directory), or
+// "" for the default $mailbox_base/.vdelivery-domains.
+std::string domain_usage_directory(std::string_view configured, std::string_view mailbox_base);
 
 class DomainUsage {
  public:
@@ -32,4 +43,4 @@ class DomainUsage {
   std::string path_;
 };
 
-}  // namespace vdelivery
+}  // namespace core::mailbox

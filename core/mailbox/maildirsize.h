@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace vdelivery {
+namespace core::mailbox {
 
 // Limits: 0 = no limit of that kind.
 struct QuotaSpec {
@@ -59,4 +59,4 @@ bool over_quota(const QuotaSpec& spec, const Usage& usage, int64_t add_bytes, in
 // believed only with exactly one usage line and an mtime under 15 min old.
 bool trust_over_quota(const MaildirSize& file, int64_t age_seconds);
 
-}  // namespace vdelivery
+}  // namespace core::mailbox

@@ -2,9 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "tests/unit/vdelivery/temp_maildir.h"
-#include "vdelivery/domain_usage.h"
+#include "core/mailbox/domain_usage.h"
 
-using namespace vdelivery;
+using namespace core::mailbox;
 using namespace vdelivery_test;
 
 TEST_CASE("domain_usage: add, read, compact", "[unit]") {

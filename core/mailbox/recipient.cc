@@ -1,9 +1,9 @@
 // recipient.cc - recipient address to maildir path.
-#include "vdelivery/recipient.h"
+#include "core/mailbox/recipient.h"
 
 #include <fmt/format.h>
 
-namespace vdelivery {
+namespace core::mailbox {
 namespace {
 
 std::string lower(std::string_view s) {
@@ -77,4 +77,4 @@ std::string extension_folder(std::string_view ext) {
   return "." + std::string(ext);
 }
 
-}  // namespace vdelivery
+}  // namespace core::mailbox
