@@ -6,7 +6,7 @@
 
 #include "policyd/check.h"
 #include "policyd/mailbox_usage.h"
-#include "tests/unit/policyd/loop_pass.h"
+#include "policyd/pipeline.h"
 #include "tests/unit/vdelivery/temp_maildir.h"
 
 using namespace policyd;
@@ -77,7 +77,7 @@ TEST_CASE("mailbox_usage: a recount is would_block on the loop pass, then cached
   write_file(root + "/maildirsize", "1000S\n600 1\n600 1\n");
   MailboxUsage usage({});
   {
-    test::LoopPass loop;
+    BlockingScope loop(false);
     auto r = usage.over_quota(root, {1000, 0}, 1);
     REQUIRE(!r);
     CHECK(is_would_block(r.error()));
@@ -85,7 +85,7 @@ TEST_CASE("mailbox_usage: a recount is would_block on the loop pass, then cached
   auto r = usage.over_quota(root, {1000, 0}, 1);
   REQUIRE(r);
   CHECK(*r);
-  test::LoopPass loop;  // now cached: answered on the loop pass
+  BlockingScope loop(false);  // now cached: answered on the loop pass
   r = usage.over_quota(root, {1000, 0}, 1);
   REQUIRE(r);
   CHECK(*r);

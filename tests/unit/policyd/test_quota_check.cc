@@ -4,7 +4,7 @@
 #include "core/config/config.h"
 #include "core/table/table.h"
 #include "policyd/quota_check.h"
-#include "tests/unit/policyd/loop_pass.h"
+#include "policyd/pipeline.h"
 #include "tests/unit/vdelivery/temp_maildir.h"
 
 using namespace policyd;
@@ -186,7 +186,7 @@ TEST_CASE("quota_check: usage from Dovecot's quota2 table", "[unit]") {
 TEST_CASE("quota_check: errors and the loop pass", "[unit]") {
   Fixture f;
   {
-    test::LoopPass loop;
+    BlockingScope loop(false);
     auto v = f.ask("alias@ex.com");
     REQUIRE(!v);
     CHECK(is_would_block(v.error()));
