@@ -140,9 +140,11 @@ core::Result<std::optional<Verdict>> QuotaCheck::check(const Request& request) {
     if (!full) return full.error();
     if (!*full) continue;
     bool permanent = settings_.permanent || (*full)->too_large;
-    return Out(Verdict{Verdict::Kind::kReject,
-                       fmt::format("{} <{}>: Mailbox full", permanent ? "552 5.2.2" : "452 4.2.2", rcpt),
-                       fmt::format("Mailbox full ({}: {})", (*full)->mailbox, (*full)->why)});
+    // Postfix shows it as "552 5.2.2 <rcpt>: Recipient address rejected: Mailbox full".
+    Verdict v{Verdict::Kind::kReject, permanent ? "552 5.2.2 Mailbox full" : "452 4.2.2 Mailbox full",
+              fmt::format("Mailbox full ({}: {})", (*full)->mailbox, (*full)->why)};
+    core::log::info("quota: <{}>: {}", core::log::printable(rcpt), v.reason);
+    return Out(std::move(v));
   }
   return Out();
 }

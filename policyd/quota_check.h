@@ -20,9 +20,10 @@
 // If ANY local mailbox is full the recipient is refused: the mail would
 // otherwise be accepted and then deferred or bounced for that copy (the
 // other copies are delivered, but the sender learns of the failure only
-// from a bounce days later). Refusal: "452 4.2.2 <rcpt>: Mailbox full", or
-// 552 5.2.2 with policyd_quota_status = 552 (Dovecot's quota_status_overquota
-// role). A message larger than a mailbox's whole limit is always 552 5.2.2,
+// from a bounce days later). Refusal: "452 4.2.2 Mailbox full", or 552 5.2.2
+// with policyd_quota_status = 552 (Dovecot's quota_status_overquota role);
+// Postfix shows the client "452 4.2.2 <rcpt>: Recipient address rejected:
+// Mailbox full". The full mailbox and why are logged ("quota: <rcpt>: ..."). A message larger than a mailbox's whole limit is always 552 5.2.2,
 // as vdelivery (and the VDA patch) bounce it: retrying cannot help.
 // No mailbox at all: no opinion. An alias loop or oversized expansion: no
 // opinion (Postfix defers that mail itself), logged.
