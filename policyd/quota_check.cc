@@ -29,8 +29,9 @@ constexpr std::array kQuotaParamTable = {
     // Dovecot's quota2 usage per username: "bytes messages" (or "bytes").
     // Empty: usage comes from maildirsize under mailbox_base.
     ParamSpec{"policyd_quota2_maps", ""},
-    // 452 (4.2.2, the sender retries) or 552 (5.2.2, refused for good).
-    ParamSpec{"policyd_quota_status", "452"},
+    // 452 (4.2.2, the sender retries) or 552 (5.2.2, refused for good);
+    // empty: as vdelivery answers a full mailbox (vdelivery_overquota_bounce).
+    ParamSpec{"policyd_quota_status", ""},
     // Shared with vdelivery (vdelivery/settings.h): the same facts, read the same way.
     ParamSpec{"mailbox_base", ""},
     ParamSpec{"mailbox_maps", ""},
@@ -41,6 +42,7 @@ constexpr std::array kQuotaParamTable = {
     ParamSpec{"vdelivery_quota_inbox_only", "no"},
     ParamSpec{"vdelivery_trash_count", "no"},
     ParamSpec{"vdelivery_trash_name", ".Trash"},
+    ParamSpec{"vdelivery_overquota_bounce", "no"},
 };
 
 // parse_quota2 - "bytes messages" or "bytes"; anything else is a Config error.
@@ -157,6 +159,11 @@ core::Result<std::unique_ptr<Check>> make_quota_check(const CheckContext& ctx) {
   s.mailbox_base = c.get("mailbox_base");
   s.delimiters = c.get("recipient_delimiter");
   std::string status = c.get("policyd_quota_status");
+  if (status.empty()) {
+    auto bounce = c.get_bool("vdelivery_overquota_bounce");
+    if (!bounce) return bounce.error();
+    status = *bounce ? "552" : "452";
+  }
   if (status != "452" && status != "552")
     return core::config_error("policyd_quota_status must be 452 or 552, not \"" + status + "\"");
   s.permanent = status == "552";

@@ -21,7 +21,9 @@
 // otherwise be accepted and then deferred or bounced for that copy (the
 // other copies are delivered, but the sender learns of the failure only
 // from a bounce days later). Refusal: "452 4.2.2 Mailbox full", or 552 5.2.2
-// with policyd_quota_status = 552 (Dovecot's quota_status_overquota role);
+// with policyd_quota_status = 552 (Dovecot's quota_status_overquota role;
+// by default the same choice as vdelivery_overquota_bounce, so refusing at
+// RCPT gives the sender what a delivery attempt would have given);
 // Postfix shows the client "452 4.2.2 <rcpt>: Recipient address rejected:
 // Mailbox full". The full mailbox and why are logged ("quota: <rcpt>: ..."). A message larger than a mailbox's whole limit is always 552 5.2.2,
 // as vdelivery (and the VDA patch) bounce it: retrying cannot help.

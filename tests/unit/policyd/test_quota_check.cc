@@ -134,6 +134,10 @@ TEST_CASE("quota_check: policyd_quota_status = 552", "[unit]") {
   Fixture f("policyd_quota_status = 552\n");
   CHECK(f.text("full@ex.com") == "552 5.2.2 Mailbox full");
   CHECK(f.text("room@ex.com") == "");
+  Fixture bounce("vdelivery_overquota_bounce = yes\n");  // the default follows vdelivery
+  CHECK(bounce.text("full@ex.com") == "552 5.2.2 Mailbox full");
+  Fixture both("vdelivery_overquota_bounce = yes\npolicyd_quota_status = 452\n");
+  CHECK(both.text("full@ex.com") == "452 4.2.2 Mailbox full");
 }
 
 TEST_CASE("quota_check: bad parameters fail at startup", "[unit]") {
