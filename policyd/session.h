@@ -58,9 +58,14 @@ class Engine {
   Counters counters_;
 };
 
-// decision_line - "NOQUEUE: reject: RCPT from name[addr]: TEXT; from=<s> to=<r> proto=P helo=<h>
-// sasl_username=L" (postfix-logging.md section 3; client text made printable).
+// decision_line - "NOQUEUE: reject: RCPT from name[addr]: REPLY; from=<s> to=<r> proto=P helo=<h>
+// sasl_username=L check=NAME" (postfix-logging.md section 3; client text made
+// printable). REPLY is the SMTP reply smtpd makes of the action (smtp_reply).
 std::string decision_line(const Request& request, const Outcome& outcome);
+// smtp_reply - the reply smtpd sends for ACTION answered from
+// smtpd_recipient_restrictions: "554 5.7.1 Relay access denied" becomes
+// "554 5.7.1 <rcpt>: Recipient address rejected: Relay access denied".
+std::string smtp_reply(const Request& request, std::string_view action);
 
 class PolicySession final : public core::server::Session {
  public:
