@@ -40,7 +40,7 @@ PASSWORD = "password"
 MD5CRYPT = "$1$9473baa1$lI.LCdZMuPa3gMWdZxE3a/"  # "password"
 LOGINS = ("alice@example.com", "bob@example.com", "dave@other.org")
 
-STACK = SC = PD = PF = TMP = None
+STACK = SC = PD = PF = REF = TMP = None
 # What the client sees: Postfix puts its class prefix before policyd's text.
 DENIED = "554 5.7.1 <%s>: Recipient address rejected: Relay access denied"
 
@@ -75,7 +75,7 @@ def snippet_params(text):
 
 
 def setUpModule():
-    global STACK, SC, PD, PF, TMP
+    global STACK, SC, PD, PF, REF, TMP
     try:
         TMP = tempfile.mkdtemp(prefix="vmk-policyd-pf-")
         os.chmod(TMP, 0o755)
@@ -110,14 +110,22 @@ def setUpModule():
         })
         PF = Postfix(main=main, tmp_root=TMP)  # listens on 127.0.0.1; clients come from 127.0.0.2
         PF.start()
+        # The reference: Postfix's own reject_sender_login_mismatch on the same map, no policyd.
+        ref = {k: v for k, v in main.items() if not k.startswith("smtpd_") or k.startswith("smtpd_sasl")}
+        ref.update({"smtpd_sender_login_maps": STACK.mysql("sender_login"),
+                    "smtpd_sender_restrictions": "reject_sender_login_mismatch",
+                    "smtpd_relay_restrictions": "permit_sasl_authenticated, reject_unauth_destination"})
+        REF = Postfix(main=ref, tmp_root=TMP)
+        REF.start()
     except BaseException:
         tearDownModule()
         raise
 
 
 def tearDownModule():
-    if PF is not None:
-        PF.cleanup()
+    for pf in (PF, REF):
+        if pf is not None:
+            pf.cleanup()
     problems = [p.cleanup() for p in (PD, SC) if p is not None]
     if STACK is not None:
         STACK.cleanup()
@@ -126,8 +134,8 @@ def tearDownModule():
         raise RuntimeError("\n".join(problems))
 
 
-def session(login=None):
-    s = SmtpSession(PF.port, source="127.0.0.2")
+def session(login=None, pf=None):
+    s = SmtpSession((pf or PF).port, source="127.0.0.2")
     if login:
         r = s.auth_plain(login, PASSWORD)
         if not r.startswith("235"):
@@ -136,8 +144,8 @@ def session(login=None):
     return s
 
 
-def rcpt(sender, to, login=None):
-    with session(login) as s:
+def rcpt(sender, to, login=None, pf=None):
+    with session(login, pf) as s:
         r = s.mail(sender)
         if not r.startswith("250"):
             return "MAIL: " + r
@@ -225,6 +233,27 @@ class LoggedIn(unittest.TestCase):
                                  "553 5.7.1 <friend@elsewhere.test>: Recipient address rejected: "
                                  "<%s>: Sender address rejected: not owned by user %s" % (sender, login))
                 self.assertIn("sasl_username=%s" % login, PD.log_text()[mark:])
+
+
+class SameAsPostfix(unittest.TestCase):
+    """policyd's sender-login decision equals Postfix's reject_sender_login_mismatch
+    on the same map (accept/reject, and the sender/login words), null sender included."""
+
+    def test_sender_login_decisions_match(self):
+        cases = [(login, sender) for login in ("alice@example.com", "dave@other.org") for sender in (
+            "alice@example.com", "ALICE@example.com", "alice@example.net", "alice+x@example.com", "sales@example.com",
+            "dave@other.org", "dave@catch.example", "anyone@other.org", "bob@example.com", "x@elsewhere.test", "")]
+        for login, sender in cases:
+            with self.subTest(login=login, sender=sender):
+                ours = rcpt(sender, "friend@elsewhere.test", login=login)
+                theirs = rcpt(sender, "friend@elsewhere.test", login=login, pf=REF)
+                if sender == "":
+                    self.assertRegex(theirs, r"^250 ")  # the null sender is not checked
+                self.assertEqual(ours[:3], theirs[:3], "policyd %r, Postfix %r" % (ours, theirs))
+                if theirs.startswith("553"):
+                    # Postfix: "553 5.7.1 <S>: Sender address rejected: not owned by user L";
+                    # policyd's reply carries the same words after Postfix's recipient prefix.
+                    self.assertTrue(ours.endswith(theirs[len("553 5.7.1 "):]), (ours, theirs))
 
 
 class WhenDatabaseIsDown(unittest.TestCase):
