@@ -130,11 +130,6 @@ void PolicySession::flush(Engine& engine, Queue& queue, const ConnPtr& conn) {
 
 // on_input - one request per call: parse, loop pass, else a worker pass.
 size_t PolicySession::on_input(const ConnPtr& conn, std::string_view input) {
-  if (queue_->slots.size() >= kMaxPipelined) {
-    queue_->paused = true;
-    conn->pause_input();
-    return 0;
-  }
   auto parsed = core::proto::parse_policy_request(input, max_request_);
   if (parsed.need_more()) return 0;
   auto request = std::make_shared<Request>();
@@ -162,10 +157,23 @@ size_t PolicySession::on_input(const ConnPtr& conn, std::string_view input) {
     // A would-block-free error cannot come back from evaluate(); be safe anyway.
     slot->outcome = first ? std::move(*first) : Outcome{defer_verdict("policyd", first.error()), "policyd"};
     slot->ready = true;
-    flush(engine_, *queue_, conn);
-    return parsed.consumed;
+    flush(engine_, *queue_, conn);  // written now unless older requests still wait
+  } else {
+    engine_.counters().worker.fetch_add(1, std::memory_order_relaxed);
+    run_on_worker(conn, slot, checks);
   }
-  engine_.counters().worker.fetch_add(1, std::memory_order_relaxed);
+  // Pause here rather than refusing input later: a session that returns 0
+  // tells the server it needs more bytes, not that it is busy.
+  if (queue_->slots.size() >= kMaxPipelined) {
+    queue_->paused = true;
+    conn->pause_input();
+  }
+  return parsed.consumed;
+}
+
+// run_on_worker - the blocking pass for SLOT; DONE flushes on the loop thread.
+void PolicySession::run_on_worker(const ConnPtr& conn, const std::shared_ptr<Slot>& slot,
+                                  const std::shared_ptr<const CheckList>& checks) {
   std::weak_ptr<core::server::Connection> weak = conn;
   Engine& engine = engine_;
   auto queue = queue_;
@@ -181,7 +189,6 @@ size_t PolicySession::on_input(const ConnPtr& conn, std::string_view input) {
         if (!c || c->closed()) return;
         flush(engine, *queue, c);
       });
-  return parsed.consumed;
 }
 
 }  // namespace policyd

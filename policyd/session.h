@@ -84,6 +84,8 @@ class PolicySession final : public core::server::Session {
     bool paused = false;
   };
   static void flush(Engine& engine, Queue& queue, const std::shared_ptr<core::server::Connection>& conn);
+  void run_on_worker(const std::shared_ptr<core::server::Connection>& conn, const std::shared_ptr<Slot>& slot,
+                     const std::shared_ptr<const CheckList>& checks);
 
   Engine& engine_;
   size_t max_request_;

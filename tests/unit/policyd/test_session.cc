@@ -208,3 +208,23 @@ TEST_CASE("session: smtp_reply renders actions as smtpd does in recipient restri
     CHECK(smtp_reply(r, c.action) == c.want);
   }
 }
+
+TEST_CASE("session: warm answers waiting behind a cold one also count toward the pipeline limit", "[unit]") {
+  Fixture f;
+  f.conn->feed(request("bad@x"));  // warm up
+  f.run_one();
+  f.conn->out.clear();
+  std::string input = request("worse@x");  // cold: goes to a worker
+  for (int i = 0; i < 30; ++i) input += request("bad@x");
+  f.conn->feed(input);
+  CHECK(f.conn->paused);
+  CHECK(f.jobs.size() == 1);
+  CHECK(f.conn->out.empty());
+  f.run_one();  // the cold one answers: everything queued behind it goes out, input resumes
+  CHECK(!f.conn->paused);
+  CHECK(f.conn->in.empty());
+  size_t replies = 0;
+  for (size_t p = 0; (p = f.conn->out.find("action=", p)) != std::string::npos; ++p) ++replies;
+  CHECK(replies == 31);
+  CHECK(f.conn->out.rfind("action=554 5.7.1 worse\n\n", 0) == 0);
+}
