@@ -134,7 +134,8 @@ class QuotaRefusals(unittest.TestCase):
                                 in PD.log_text()[mark:], 10,
                                 what="policyd reject line for %s" % to)
         self.assertRegex(PD.log_text(), r"reject: RCPT from \S+\[127\.0\.0\.2\]: 552 5\.2\.2 "
-                                        r"Mailbox full; from=<s@client\.test> to=<alice@example\.com> .*check=quota")
+                                        r"<alice@example\.com>: Recipient address rejected: Mailbox full; "
+                                        r"from=<s@client\.test> to=<alice@example\.com> .*check=quota")
 
     def test_others_accepted(self):
         for to in ("dave@other.org",              # room
