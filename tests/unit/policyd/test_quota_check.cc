@@ -35,7 +35,9 @@ struct Fixture {
   std::unique_ptr<Check> check;
 
   // Fixture - the mailboxes of example.com with alias.com as its alias domain.
-  explicit Fixture(std::string extra = "") {
+  // Fixture - LOOP_AWARE tables imitate the daemon's cache (every loop-pass
+  // lookup a miss); otherwise the in-memory tables answer on the loop pass.
+  explicit Fixture(std::string extra = "", bool loop_aware = true) {
     std::string text = "mailbox_base = " + tmp.path() + "\n" +
                        "recipient_delimiter = +\n"
                        "mailbox_maps = inline:{full@ex.com=ex.com/full/, room@ex.com=ex.com/room/, "
@@ -57,9 +59,10 @@ struct Fixture {
     write_file(tmp.path() + "/ex.com/big/maildirsize", "5000S\n4990 1\n");
     CheckContext ctx;
     ctx.config = &config;
-    ctx.open_tables = [](std::string_view specs) -> core::Result<std::shared_ptr<core::table::Table>> {
+    ctx.open_tables = [loop_aware](std::string_view specs) -> core::Result<std::shared_ptr<core::table::Table>> {
       auto t = core::table::open_list(specs, {});
       if (!t) return t.error();
+      if (!loop_aware) return std::shared_ptr<core::table::Table>(std::move(*t));
       return std::shared_ptr<core::table::Table>(std::make_shared<LoopTable>(std::move(*t)));
     };
     auto made = make_quota_check(ctx);
@@ -201,9 +204,19 @@ TEST_CASE("quota_check: errors and the loop pass", "[unit]") {
   REQUIRE(!v);
   CHECK(v.error().retry());
   CHECK(v.error().text == "mysql: db down");
-  // an unreadable maildir: the mailbox path is a file
+  // an unreadable maildir: the mailbox path is a file (a Retry error)
   write_file(f.tmp.path() + "/ex.com/nofile", "not a directory");
   v = f.ask("nofile@ex.com");
   REQUIRE(!v);
   CHECK(v.error().retry());
+}
+
+TEST_CASE("quota_check: warm tables answer on the loop pass, maildirsize read included", "[unit]") {
+  Fixture f("", false);
+  BlockingScope loop(false);
+  CHECK(f.text("alias@ex.com") == "452 4.2.2 Mailbox full");
+  CHECK(f.text("room@alias.com") == "");
+  // an untrusted over-quota file needs a recount: that is worker work
+  write_file(f.tmp.path() + "/ex.com/room/maildirsize", "1000S\n600 1\n600 1\n");
+  CHECK(f.text("room@ex.com") == "ERROR vmailkit:would-block");
 }
