@@ -29,11 +29,14 @@
 #include <vector>
 
 #include "core/table/table.h"
-#include "lookupd/cache.h"
+#include "core/cache/cache.h"
 #include "lookupd/settings.h"
 #include "lookupd/stats.h"
 
 namespace lookupd {
+
+using core::cache::Cache;  // moved from lookupd/ to core/cache/ for policyd
+using core::cache::Clock;
 
 class Resolver {
  public:

@@ -5,8 +5,8 @@
 
 #include "core/log/log.h"
 #include "core/table/table.h"
+#include "policyd/pipeline.h"
 #include "policyd/rate_limit.h"
-#include "tests/unit/policyd/blocking_stub.h"
 #include "tests/unit/policyd/fake_counter_store.h"
 
 using policyd::RateLimit;
@@ -127,7 +127,7 @@ TEST_CASE("rate: no limit anywhere means no database work", "[unit]") {
 TEST_CASE("rate: the loop pass asks for a worker before writing", "[unit]") {
   Fixture f(kLimits);
   {
-    vmk_test::LoopPass loop;
+    policyd::BlockingScope loop(false);
     auto r = f.send("bob@example.org");
     REQUIRE(!r);
     CHECK(policyd::is_would_block(r.error()));

@@ -1,10 +1,10 @@
 // test_cache.cc - TTLs, negative TTLs, LRU eviction and serve-stale with a fake clock.
 #include <catch2/catch.hpp>
 
-#include "lookupd/cache.h"
+#include "core/cache/cache.h"
 
-using lookupd::Cache;
-using lookupd::Clock;
+using core::cache::Cache;
+using core::cache::Clock;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,7 +1,7 @@
-// cache.h - one map's answer cache: positive/negative TTLs, LRU, serve-stale.
+// cache.h - an answer cache: positive/negative TTLs, LRU, serve-stale.
 //
-// A Cache remembers the answers (found value or "not found") of one lookupd
-// map for a short time, so Postfix's bursts of identical lookups (smtpd,
+// A Cache remembers the answers (found value or "not found") of one table
+// (a lookupd map, a policyd table list) for a short time, so Postfix's bursts of identical lookups (smtpd,
 // cleanup and trivial-rewrite all ask for the same recipient) cost one
 // database query. Errors are never stored.
 //
@@ -17,7 +17,8 @@
 // ttl == 0 disables the cache (nothing is stored, so nothing is stale either).
 //
 // Time is passed in by the caller (tests inject their own clock). Not
-// thread-safe: lookupd uses each Cache from the event-loop thread only.
+// thread-safe: lookupd uses each Cache from the event-loop thread only;
+// policyd guards each one with a mutex.
 #pragma once
 
 #include <chrono>
@@ -27,7 +28,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace lookupd {
+namespace core::cache {
 
 using Clock = std::chrono::steady_clock;
 
@@ -88,4 +89,4 @@ class Cache {
   size_t bytes_ = 0;
 };
 
-}  // namespace lookupd
+}  // namespace core::cache

@@ -1,7 +1,7 @@
 // cache.cc - LRU answer cache with TTLs and serve-stale.
-#include "lookupd/cache.h"
+#include "core/cache/cache.h"
 
-namespace lookupd {
+namespace core::cache {
 
 // find - the entry for KEY, moved to the front; end() when absent.
 Cache::List::iterator Cache::find(const std::string& key) {
@@ -84,4 +84,4 @@ void Cache::put(const std::string& key, std::optional<std::string> value, Clock:
   while (index_.size() > options_.max_entries || bytes_ > options_.max_bytes) erase(std::prev(lru_.end()));
 }
 
-}  // namespace lookupd
+}  // namespace core::cache
