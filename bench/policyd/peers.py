@@ -17,7 +17,9 @@ loadgen connects to; Procs (bench/run.py) stops them by PID.
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 
@@ -26,6 +28,10 @@ class Procs:
 
     def __init__(self):
         self.procs = []
+        self.pids = []  # daemons that detached themselves (postfwd2), stopped by the PID they wrote
+
+    def adopt(self, pid):
+        self.pids.append(pid)
 
     def start(self, argv, log_path):
         with open(log_path, "ab") as out:
@@ -34,6 +40,19 @@ class Procs:
         return p
 
     def stop_all(self):
+        for pid in self.pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+            else:
+                os.kill(pid, signal.SIGKILL)
         for p in self.procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -116,27 +135,62 @@ def start_ceiling(procs, bindir, tmp):
     return "unix:" + sock, [p.pid]
 
 
+class SyslogSink(threading.Thread):
+    """UDP 127.0.0.1:514 that counts and drops syslog lines: postfwd2's children exit
+    when no syslog answers (no /dev/log here; --socktype=inet sends here instead)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 514))
+        self.lines = 0
+
+    def run(self):
+        while True:
+            try:
+                self.sock.recv(65536)
+            except OSError:
+                return
+            self.lines += 1
+
+
 def start_postfwd(procs, tmp, domains_file, max_conns):
     binary = shutil.which("postfwd2") or shutil.which("postfwd2", path="/usr/sbin")
     if not binary:
         return None, "postfwd not installed (apt-get install postfwd)"
     d = os.path.join(tmp, "postfwd")
     os.makedirs(d)
-    os.chmod(d, 0o755)
+    os.chmod(d, 0o1777)  # its daemons run as nobody
     rules = os.path.join(d, "rules")
     with open(rules, "w") as f:
         f.write(POSTFWD_RULES.format(domains=domains_file))
     sock = os.path.join(d, "postfwd.sock")
     log = os.path.join(d, "postfwd.log")
-    argv = [binary, "--nodaemon", "-L", "-n", "--cache=0", "--file=" + rules, "--proto=unix",
-            "--server_socket=unix:" + sock, "--cache_socket=unix:" + os.path.join(d, "cache.sock"),
-            "--pidfile=" + os.path.join(d, "postfwd.pid"), "--min_servers=%d" % max_conns,
-            "--min_spare_servers=1", "--max_servers=%d" % (max_conns + 8), "--noidlestats",
-            "--user=nobody", "--group=nogroup"]
-    p = procs.start(argv, log)
-    wait_path(p, sock, "postfwd2", log)
+    pidfile = os.path.join(d, "postfwd.pid")
+    # postfwd2 detaches (--nodaemon would read requests from stdin); stopped by its pid file's PID.
+    try:
+        procs.sink = SyslogSink()
+        procs.sink.start()
+    except OSError as e:
+        return None, "cannot listen on udp 127.0.0.1:514 for postfwd's syslog: %s" % e
+    argv = [binary, "-n", "--socktype=inet", "--cache=0", "--file=" + rules, "--proto=unix", "--port=" + sock,
+            "--cache_proto=unix", "--cache_port=" + os.path.join(d, "cache.sock"), "--pidfile=" + pidfile,
+            "--min_servers=%d" % max_conns, "--max_servers=%d" % (max_conns + 8), "--min_spare_servers=1",
+            "--max_spare_servers=%d" % (max_conns + 7), "--noidlestats", "--user=nobody", "--group=nogroup"]
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    with open(log, "wb") as f:
+        f.write(r.stdout)
+    deadline = time.time() + 30
+    while time.time() < deadline and not (os.path.exists(sock) and os.path.exists(pidfile)):
+        time.sleep(0.1)
+    if not os.path.exists(pidfile):
+        raise RuntimeError("postfwd2 did not start (exit %d): %s" % (r.returncode, tail(log)))
+    pid = int(open(pidfile).read().split()[0])
+    procs.adopt(pid)
+    if not os.path.exists(sock):
+        raise RuntimeError("postfwd2 did not create %s: %s" % (sock, tail(log)))
     time.sleep(1.0)  # let it pre-fork its children
-    return "unix:" + sock, [p.pid]
+    return "unix:" + sock, [pid]
 
 
 def start_quota_status(procs, tmp, users, quota_bytes, uid, gid):
