@@ -15,9 +15,11 @@
 // Postfix map: "user@domain", then "@domain"; the value is
 // "MESSAGES RECIPIENTS WINDOW" (0 = unlimited); not found: the
 // policyd_rate_default_* parameters. A login whose limit is unlimited costs
-// no database write. Over the limit: "450 4.7.1 <login>: rate limit exceeded:
-// N messages in M s" (or "... N recipients ..."), or HOLD with the same text
-// when policyd_rate_limit_action = hold; logged. A refused message is not
+// no database write. Over the limit the action is "450 4.7.1 <login>: rate
+// limit exceeded: N messages in M s" (or "... N recipients ..."), which the
+// client sees as "450 4.7.1 <DATA>: Data command rejected: <login>: rate limit
+// exceeded: ...", or HOLD with the same text when policyd_rate_limit_action =
+// hold; logged ("rate: defer: sasl_username=... client=..."). A refused message is not
 // counted. A message with more recipients than a recipient limit can never
 // pass: keep that limit at or above smtpd_recipient_limit.
 //
