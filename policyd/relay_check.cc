@@ -13,8 +13,7 @@ core::Result<std::optional<Verdict>> RelayCheck::check(const Request& request) {
   if (request.get("protocol_state") != "RCPT") return std::optional<Verdict>();
   if (mynetworks_.contains(request.get("client_address")) || !request.get("sasl_username").empty())
     return std::optional<Verdict>(Verdict{Verdict::Kind::kOk, "OK", ""});
-  std::string_view rcpt = request.get("recipient");
-  auto addr = parse_address(rcpt);
+  auto addr = parse_address(request.get("recipient"));
   if (addr.kind == ParsedAddress::Kind::kUnqualified) return std::optional<Verdict>();
   if (addr.kind == ParsedAddress::Kind::kPlain) {
     auto found = local_domains_->lookup(addr.domain);
@@ -22,7 +21,7 @@ core::Result<std::optional<Verdict>> RelayCheck::check(const Request& request) {
     if (found->has_value()) return std::optional<Verdict>();
   }
   return std::optional<Verdict>(
-      Verdict{Verdict::Kind::kReject, fmt::format("554 5.7.1 <{}>: Relay access denied", rcpt), "Relay access denied"});
+      Verdict{Verdict::Kind::kReject, "554 5.7.1 Relay access denied", "Relay access denied"});
 }
 
 // make_relay_check - both parameters are checked at startup.

@@ -8,8 +8,10 @@
 //   3. an unqualified recipient without routing characters ("postmaster"):
 //      no opinion; Postfix qualifies it with $myorigin and its own
 //      reject_unauth_destination decides;
-//   4. everything else: "554 5.7.1 <rcpt>: Relay access denied", Postfix's
-//      own words for reject_unauth_destination.
+//   4. everything else: "554 5.7.1 Relay access denied". Postfix puts its
+//      class prefix before any policy reply text, so the client sees
+//      "554 5.7.1 <rcpt>: Recipient address rejected: Relay access denied"
+//      (reject_unauth_destination's own words after the prefix).
 // A table error in step 2 is returned (DEFER_IF_PERMIT, pipeline.h).
 //
 // Thread-safe (immutable after construction; the table is thread-safe).

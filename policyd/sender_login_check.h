@@ -10,7 +10,9 @@
 //     comma/space separated owners equals the login (case-insensitively,
 //     as Postfix compares): no opinion;
 //   - not found, or not among the owners: "553 5.7.1 <sender>: Sender
-//     address rejected: not owned by user LOGIN".
+//     address rejected: not owned by user LOGIN" (reject_sender_login_mismatch's
+//     words; from smtpd_recipient_restrictions Postfix puts "<rcpt>:
+//     Recipient address rejected: " before them).
 // A table error is returned (DEFER_IF_PERMIT). Without a login: no opinion.
 // policyd_sender_login_maps empty = check off.
 //

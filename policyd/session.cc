@@ -2,6 +2,9 @@
 #include "policyd/session.h"
 
 #include <fmt/format.h>
+#include <strings.h>
+
+#include <algorithm>
 
 #include "core/log/log.h"
 #include "core/proto/policy.h"
@@ -30,6 +33,38 @@ std::string_view action_word(Verdict::Kind kind) {
 
 }  // namespace
 
+// smtp_reply - what smtpd makes of ACTION from smtpd_recipient_restrictions
+// (check_table_result): "CODE DSN <rcpt>: Recipient address rejected: TEXT";
+// other actions (OK, DUNNO, HOLD) are returned as they are.
+std::string smtp_reply(const Request& r, std::string_view action) {
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::string code, dsn;
+  std::string_view text = action;
+  auto word = [&](std::string_view w) {
+    if (text.size() < w.size() || strncasecmp(text.data(), w.data(), w.size()) != 0) return false;
+    if (text.size() > w.size() && text[w.size()] != ' ') return false;
+    text.remove_prefix(std::min(text.size(), w.size() + 1));
+    return true;
+  };
+  if (text.size() > 4 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) && text[3] == ' ') {
+    code = std::string(text.substr(0, 3));
+    dsn = code[0] == '4' ? "4.7.1" : "5.7.1";
+    text.remove_prefix(4);
+  } else if (word("DEFER_IF_PERMIT") || word("DEFER")) {
+    code = "450", dsn = "4.7.1";
+  } else if (word("REJECT")) {
+    code = "554", dsn = "5.7.1";
+  } else {
+    return std::string(action);
+  }
+  if (text.size() >= 5 && is_digit(text[0]) && text[1] == '.' && text.find(' ') != std::string_view::npos) {
+    dsn = std::string(text.substr(0, text.find(' ')));
+    text.remove_prefix(dsn.size() + 1);
+  }
+  return fmt::format("{} {} <{}>: Recipient address rejected: {}", code, dsn, r.get("recipient"),
+                     text.empty() ? "Access denied" : text);
+}
+
 // decision_line - Postfix's smtpd_check reject line, plus sasl_username.
 std::string decision_line(const Request& r, const Outcome& o) {
   auto p = [](std::string_view s) { return core::log::printable(s, 300); };
@@ -37,7 +72,7 @@ std::string decision_line(const Request& r, const Outcome& o) {
   std::string line = fmt::format("{}: {}: {} from {}[{}]: {};", qid.empty() ? "NOQUEUE" : p(qid),
                                  action_word(o.verdict.kind), p(r.get("protocol_state")),
                                  p(r.get("client_name").empty() ? "unknown" : r.get("client_name")),
-                                 p(r.get("client_address")), p(o.verdict.text));
+                                 p(r.get("client_address")), p(smtp_reply(r, o.verdict.text)));
   line += fmt::format(" from=<{}>", p(r.get("sender")));
   if (!r.get("recipient").empty()) line += fmt::format(" to=<{}>", p(r.get("recipient")));
   if (!r.get("protocol_name").empty()) line += fmt::format(" proto={}", p(r.get("protocol_name")));
@@ -95,11 +130,6 @@ void PolicySession::flush(Engine& engine, Queue& queue, const ConnPtr& conn) {
 
 // on_input - one request per call: parse, loop pass, else a worker pass.
 size_t PolicySession::on_input(const ConnPtr& conn, std::string_view input) {
-  if (queue_->slots.size() >= kMaxPipelined) {
-    queue_->paused = true;
-    conn->pause_input();
-    return 0;
-  }
   auto parsed = core::proto::parse_policy_request(input, max_request_);
   if (parsed.need_more()) return 0;
   auto request = std::make_shared<Request>();
@@ -127,10 +157,23 @@ size_t PolicySession::on_input(const ConnPtr& conn, std::string_view input) {
     // A would-block-free error cannot come back from evaluate(); be safe anyway.
     slot->outcome = first ? std::move(*first) : Outcome{defer_verdict("policyd", first.error()), "policyd"};
     slot->ready = true;
-    flush(engine_, *queue_, conn);
-    return parsed.consumed;
+    flush(engine_, *queue_, conn);  // written now unless older requests still wait
+  } else {
+    engine_.counters().worker.fetch_add(1, std::memory_order_relaxed);
+    run_on_worker(conn, slot, checks);
   }
-  engine_.counters().worker.fetch_add(1, std::memory_order_relaxed);
+  // Pause here rather than refusing input later: a session that returns 0
+  // tells the server it needs more bytes, not that it is busy.
+  if (queue_->slots.size() >= kMaxPipelined) {
+    queue_->paused = true;
+    conn->pause_input();
+  }
+  return parsed.consumed;
+}
+
+// run_on_worker - the blocking pass for SLOT; DONE flushes on the loop thread.
+void PolicySession::run_on_worker(const ConnPtr& conn, const std::shared_ptr<Slot>& slot,
+                                  const std::shared_ptr<const CheckList>& checks) {
   std::weak_ptr<core::server::Connection> weak = conn;
   Engine& engine = engine_;
   auto queue = queue_;
@@ -146,7 +189,6 @@ size_t PolicySession::on_input(const ConnPtr& conn, std::string_view input) {
         if (!c || c->closed()) return;
         flush(engine, *queue, c);
       });
-  return parsed.consumed;
 }
 
 }  // namespace policyd

@@ -58,9 +58,14 @@ class Engine {
   Counters counters_;
 };
 
-// decision_line - "NOQUEUE: reject: RCPT from name[addr]: TEXT; from=<s> to=<r> proto=P helo=<h>
-// sasl_username=L" (postfix-logging.md section 3; client text made printable).
+// decision_line - "NOQUEUE: reject: RCPT from name[addr]: REPLY; from=<s> to=<r> proto=P helo=<h>
+// sasl_username=L check=NAME" (postfix-logging.md section 3; client text made
+// printable). REPLY is the SMTP reply smtpd makes of the action (smtp_reply).
 std::string decision_line(const Request& request, const Outcome& outcome);
+// smtp_reply - the reply smtpd sends for ACTION answered from
+// smtpd_recipient_restrictions: "554 5.7.1 Relay access denied" becomes
+// "554 5.7.1 <rcpt>: Recipient address rejected: Relay access denied".
+std::string smtp_reply(const Request& request, std::string_view action);
 
 class PolicySession final : public core::server::Session {
  public:
@@ -79,6 +84,8 @@ class PolicySession final : public core::server::Session {
     bool paused = false;
   };
   static void flush(Engine& engine, Queue& queue, const std::shared_ptr<core::server::Connection>& conn);
+  void run_on_worker(const std::shared_ptr<core::server::Connection>& conn, const std::shared_ptr<Slot>& slot,
+                     const std::shared_ptr<const CheckList>& checks);
 
   Engine& engine_;
   size_t max_request_;

@@ -15,7 +15,6 @@ Run standalone or under meson (suite integration).
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -23,43 +22,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import common, saslcheck_db  # noqa: E402
+from harness.policyd import Policyd  # noqa: E402
 from harness.postfix import Postfix  # noqa: E402
 from harness.saslcheck import Saslcheck  # noqa: E402
 
 DB = SC = PF = TMP = POLICYD = None
-
-
-class Policyd:
-    """policyd -c DIR on a unix socket; stopped by PID."""
-
-    def __init__(self, directory, params):
-        self.dir = directory
-        self.socket = os.path.join(directory, "policyd.sock")
-        self.maillog = os.path.join(directory, "maillog")
-        self.params = dict(params, policyd_listen="unix:" + self.socket, maillog_file=self.maillog)
-        self.proc = None
-
-    def start(self):
-        binary = os.path.join(common.build_dir(), "policyd", "policyd")
-        if not os.path.exists(binary):
-            raise unittest.SkipTest("%s not built" % binary)
-        with open(os.path.join(self.dir, "vmailkit.cf"), "w") as f:
-            f.write("".join("%s = %s\n" % kv for kv in self.params.items()))
-        self.proc = subprocess.Popen([binary, "-c", self.dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        common.wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 20,
-                        what="policyd socket")
-        if self.proc.poll() is not None:
-            raise RuntimeError("policyd exited %s: %s" % (self.proc.returncode, common.tail(self.maillog)))
-        os.chmod(self.socket, 0o666)
-
-    def log_text(self):
-        with open(self.maillog, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            common.kill_pid(self.proc.pid, timeout=10)
-            self.proc.wait()
 
 
 def setUpModule():
@@ -82,7 +49,7 @@ def setUpModule():
         domains_cf = os.path.join(TMP, "domains.cf")
         with open(domains_cf, "w") as f:
             f.write(DB.cf_text(hosts=DB.hosts_inet) + "query = SELECT domain FROM domain WHERE domain='%s'\n")
-        POLICYD = Policyd(TMP, {"policyd_rate_limit": "yes", "policyd_rate_database": rate_cf,
+        POLICYD = Policyd({"policyd_rate_limit": "yes", "policyd_rate_database": rate_cf,
                                 "policyd_local_domains": "mysql:" + domains_cf, "policyd_sender_login_maps": "",
                                 "policyd_mynetworks": "127.0.0.1/32"})
         POLICYD.start()
@@ -101,9 +68,8 @@ def setUpModule():
 def tearDownModule():
     if PF is not None:
         PF.cleanup()
-    if POLICYD is not None:
-        POLICYD.stop()
-    problem = SC.cleanup() if SC is not None else None
+    problem = POLICYD.cleanup() if POLICYD is not None else None
+    problem = (SC.cleanup() if SC is not None else None) or problem
     if DB is not None:
         DB.cleanup()
     if TMP is not None and os.environ.get("VMAILKIT_KEEP_TMP") != "1":

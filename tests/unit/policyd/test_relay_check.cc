@@ -33,9 +33,9 @@ TEST_CASE("relay: local domains pass on, everything else is refused as Postfix w
   CHECK(f.answer({{"recipient", "user@local.test"}}) == "none");
   CHECK(f.answer({{"recipient", "User@LOCAL.Test."}}) == "none");
   CHECK(f.answer({{"recipient", "user@alias.test"}}) == "none");
-  CHECK(f.answer({{"recipient", "user@elsewhere.test"}}) == "554 5.7.1 <user@elsewhere.test>: Relay access denied");
-  CHECK(f.answer({{"recipient", "user@sub.local.test"}}) == "554 5.7.1 <user@sub.local.test>: Relay access denied");
-  CHECK(f.answer({{"recipient", "user@[192.0.2.1]"}}) == "554 5.7.1 <user@[192.0.2.1]>: Relay access denied");
+  CHECK(f.answer({{"recipient", "user@elsewhere.test"}}) == "554 5.7.1 Relay access denied");
+  CHECK(f.answer({{"recipient", "user@sub.local.test"}}) == "554 5.7.1 Relay access denied");
+  CHECK(f.answer({{"recipient", "user@[192.0.2.1]"}}) == "554 5.7.1 Relay access denied");
   CHECK(f.answer({{"recipient", "postmaster"}}) == "none");  // Postfix qualifies it and decides itself
   CHECK(f.domains->asked() == std::vector<std::string>{"local.test", "local.test", "alias.test", "elsewhere.test",
                                                        "sub.local.test"});
@@ -49,7 +49,7 @@ TEST_CASE("relay: every relay trick to a local domain is refused for strangers",
   for (const char* t : tricks) {
     INFO(t);
     RelayFixture f;
-    CHECK(f.answer({{"recipient", t}}) == std::string("554 5.7.1 <") + t + ">: Relay access denied");
+    CHECK(f.answer({{"recipient", t}}) == "554 5.7.1 Relay access denied");
     CHECK(f.domains->asked().empty());  // decided without asking the table
   }
 }

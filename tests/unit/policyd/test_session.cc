@@ -82,7 +82,8 @@ TEST_CASE("session: cold requests go to a worker, warm ones are answered at once
   CHECK_THAT(f.engine.summary(), Catch::Contains("requests=2 loop=1 worker=1"));
   REQUIRE(!f.logs.empty());
   CHECK(f.logs.back() ==
-        "NOQUEUE: reject: RCPT from mx.example[192.0.2.7]: 554 5.7.1 bad; from=<s@example.net> to=<bad@x> "
+        "NOQUEUE: reject: RCPT from mx.example[192.0.2.7]: 554 5.7.1 <bad@x>: Recipient address rejected: bad; "
+        "from=<s@example.net> to=<bad@x> "
         "proto=ESMTP helo=<mx.example> check=listed");
 }
 
@@ -172,12 +173,58 @@ TEST_CASE("session: a good request before a bad one is still answered", "[unit]"
 
 TEST_CASE("session: decision lines carry queue id, login and printable text", "[unit]") {
   Request r = test::rcpt({{"queue_id", "D5FB5A7412B"}, {"sasl_username", "joe@local.test"}, {"helo_name", "evil\x01helo"}});
-  Outcome o{Verdict{Verdict::Kind::kReject, "554 5.7.1 <r@local.test>: Relay access denied", ""}, "relay"};
+  Outcome o{Verdict{Verdict::Kind::kReject, "554 5.7.1 Relay access denied", ""}, "relay"};
   CHECK(decision_line(r, o) ==
-        "D5FB5A7412B: reject: RCPT from mx.example[192.0.2.7]: 554 5.7.1 <r@local.test>: Relay access denied; "
+        "D5FB5A7412B: reject: RCPT from mx.example[192.0.2.7]: 554 5.7.1 <r@local.test>: Recipient address rejected: "
+        "Relay access denied; "
         "from=<s@example.net> to=<r@local.test> proto=ESMTP helo=<evil?helo> sasl_username=joe@local.test check=relay");
   Request anon = test::rcpt({{"client_name", ""}, {"sender", ""}});
   Outcome d{Verdict{Verdict::Kind::kDeferIfPermit, "DEFER_IF_PERMIT 4.3.0 x", ""}, "relay"};
   CHECK_THAT(decision_line(anon, d), Catch::StartsWith("NOQUEUE: defer_if_permit: RCPT from unknown[192.0.2.7]: "));
   CHECK_THAT(decision_line(anon, d), Catch::Contains(" from=<> "));
+}
+
+TEST_CASE("session: smtp_reply renders actions as smtpd does in recipient restrictions", "[unit]") {
+  Request r = test::rcpt({{"recipient", "u@x.test"}});
+  struct Case {
+    const char *action, *want;
+  };
+  Case cases[] = {
+      {"554 5.7.1 Relay access denied", "554 5.7.1 <u@x.test>: Recipient address rejected: Relay access denied"},
+      {"553 5.7.1 <s@y>: Sender address rejected: not owned by user j",
+       "553 5.7.1 <u@x.test>: Recipient address rejected: <s@y>: Sender address rejected: not owned by user j"},
+      {"552 5.2.2 Mailbox full", "552 5.2.2 <u@x.test>: Recipient address rejected: Mailbox full"},
+      {"452 over", "452 4.7.1 <u@x.test>: Recipient address rejected: over"},
+      {"DEFER_IF_PERMIT 4.3.0 Temporary lookup failure",
+       "450 4.3.0 <u@x.test>: Recipient address rejected: Temporary lookup failure"},
+      {"defer try later", "450 4.7.1 <u@x.test>: Recipient address rejected: try later"},
+      {"REJECT", "554 5.7.1 <u@x.test>: Recipient address rejected: Access denied"},
+      {"HOLD why", "HOLD why"},
+      {"DUNNO", "DUNNO"},
+      {"OK", "OK"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.action);
+    CHECK(smtp_reply(r, c.action) == c.want);
+  }
+}
+
+TEST_CASE("session: warm answers waiting behind a cold one also count toward the pipeline limit", "[unit]") {
+  Fixture f;
+  f.conn->feed(request("bad@x"));  // warm up
+  f.run_one();
+  f.conn->out.clear();
+  std::string input = request("worse@x");  // cold: goes to a worker
+  for (int i = 0; i < 30; ++i) input += request("bad@x");
+  f.conn->feed(input);
+  CHECK(f.conn->paused);
+  CHECK(f.jobs.size() == 1);
+  CHECK(f.conn->out.empty());
+  f.run_one();  // the cold one answers: everything queued behind it goes out, input resumes
+  CHECK(!f.conn->paused);
+  CHECK(f.conn->in.empty());
+  size_t replies = 0;
+  for (size_t p = 0; (p = f.conn->out.find("action=", p)) != std::string::npos; ++p) ++replies;
+  CHECK(replies == 31);
+  CHECK(f.conn->out.rfind("action=554 5.7.1 worse\n\n", 0) == 0);
 }
