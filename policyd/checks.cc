@@ -4,6 +4,7 @@
 #include <array>
 
 #include "policyd/quota_check.h"
+#include "policyd/rate_limit.h"
 #include "policyd/relay_check.h"
 #include "policyd/sender_login_check.h"
 #include "policyd/settings.h"
@@ -16,7 +17,7 @@ const std::array kChecks = {
     CheckSpec{"relay", {}, make_relay_check},
     CheckSpec{"sender_login", {}, make_sender_login_check},
     CheckSpec{"quota", kQuotaParams, make_quota_check},
-    // CheckSpec{"rate", kRateParams, make_rate_check},         rate_limit.h
+    CheckSpec{"rate", kRateParams, make_rate_limit},
 };
 
 }  // namespace
