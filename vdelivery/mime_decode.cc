@@ -63,7 +63,9 @@ std::optional<std::string> decode_word(std::string_view word) {
   if (auto star = charset.find('*'); star != std::string::npos) charset.resize(star);
   char enc = inner[q1 + 1];
   std::string_view text = inner.substr(q1 + 3);
-  auto bytes = (enc == 'B' || enc == 'b') ? unbase64(text) : (enc == 'Q' || enc == 'q') ? unquote(text) : std::nullopt;
+  auto bytes = (enc == 'B' || enc == 'b')   ? unbase64(text)
+               : (enc == 'Q' || enc == 'q') ? unquote(text)
+                                            : std::nullopt;
   if (!bytes || charset.empty()) return std::nullopt;
   return convert_to_utf8(*bytes, charset);
 }

@@ -141,8 +141,8 @@ std::optional<std::string> to_iso2022jp(std::string_view utf8) {
 }
 
 // encoded_words - greedy: each word takes as many whole characters as fit.
-std::optional<std::vector<std::string>> encoded_words(std::string_view text, Charset charset, size_t first_room,
-                                                      size_t room) {
+std::optional<std::vector<std::string>> encoded_words(std::string_view text, Charset charset,
+                                                      size_t first_room, size_t room) {
   const std::string prefix = charset == Charset::Utf8 ? "=?UTF-8?B?" : "=?ISO-2022-JP?B?";
   const size_t overhead = prefix.size() + 2;
   auto encode = [&](std::string_view chunk) -> std::optional<std::string> {
@@ -154,12 +154,14 @@ std::optional<std::vector<std::string>> encoded_words(std::string_view text, Cha
   size_t i = 0;
   while (i < chars.size()) {
     size_t limit = std::min(kMaxWord, words.empty() ? first_room : room);
-    if (limit < overhead + 8) limit = std::min(kMaxWord, room);  // no room on the first line: start on the next
+    if (limit < overhead + 8)
+      limit = std::min(kMaxWord, room);  // no room on the first line: start on the next
     const size_t max_b64 = (limit - overhead) / 4 * 4;
     std::string best;
     size_t j = i;
     while (j < chars.size()) {
-      std::string_view chunk(chars[i].data(), static_cast<size_t>(chars[j].data() + chars[j].size() - chars[i].data()));
+      std::string_view chunk(chars[i].data(),
+                             static_cast<size_t>(chars[j].data() + chars[j].size() - chars[i].data()));
       auto bytes = encode(chunk);
       if (!bytes) return std::nullopt;
       if ((bytes->size() + 2) / 3 * 4 > max_b64 && j > i) break;

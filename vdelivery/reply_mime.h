@@ -35,8 +35,8 @@ std::optional<std::string> to_iso2022jp(std::string_view utf8);
 // encoded_words - TEXT as B-encoded words in CHARSET: the first word fits in
 // FIRST_ROOM columns, the others in ROOM (each counted with its "=?...?=").
 // nullopt when TEXT cannot be converted to CHARSET.
-std::optional<std::vector<std::string>> encoded_words(std::string_view text, Charset charset, size_t first_room,
-                                                      size_t room);
+std::optional<std::vector<std::string>> encoded_words(std::string_view text, Charset charset,
+                                                      size_t first_room, size_t room);
 
 // header_field - "NAME: value" with VALUE encoded when it is not plain
 // printable ASCII, folded over lines starting with a space; ends in LF.

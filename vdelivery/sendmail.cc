@@ -86,7 +86,8 @@ core::Status send_mail(std::string_view command, std::string_view recipient, std
   std::vector<std::string> args = sendmail_argv(command, recipient);
   if (args.size() < 5 || args[0].empty() || args[0][0] != '/')
     return core::config_error("vdelivery_sendmail_path must start with an absolute path");
-  Fd in{memfd_create("vdelivery-reply", MFD_CLOEXEC)}, out{memfd_create("vdelivery-sendmail-out", MFD_CLOEXEC)};
+  Fd in{memfd_create("vdelivery-reply", MFD_CLOEXEC)},
+      out{memfd_create("vdelivery-sendmail-out", MFD_CLOEXEC)};
   if (in.fd < 0 || out.fd < 0) return errno_error("memfd_create");
   if (!write_all(in.fd, message) || lseek(in.fd, 0, SEEK_SET) != 0) return errno_error("write the reply");
 
@@ -114,7 +115,8 @@ core::Status send_mail(std::string_view command, std::string_view recipient, std
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return core::ok_status();
   std::string how = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
                                       : fmt::format("signal {}", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  return core::retry_error(fmt::format("sendmail: {} failed ({}){}{}", args[0], how, said.empty() ? "" : ": ", said));
+  return core::retry_error(
+      fmt::format("sendmail: {} failed ({}){}{}", args[0], how, said.empty() ? "" : ": ", said));
 }
 
 }  // namespace vdelivery

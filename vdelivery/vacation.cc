@@ -20,7 +20,8 @@ namespace {
 // new_message_id - "<time.pid.random@domain>", unique without coordination.
 std::string new_message_id(std::string_view domain, std::time_t now) {
   unsigned long long r = 0;
-  if (getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) r ^= static_cast<unsigned long long>(clock());
+  if (getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r))
+    r ^= static_cast<unsigned long long>(clock());
   return fmt::format("<{}.{}.{:016x}.vacation@{}>", static_cast<long long>(now), getpid(), r,
                      domain.empty() ? "localhost" : domain);
 }

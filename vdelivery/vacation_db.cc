@@ -10,7 +10,9 @@ namespace vdelivery {
 namespace {
 
 // quoted - 'TEXT' escaped by the connection's escaper.
-std::string quoted(const core::mysql::Escaper& esc, std::string_view text) { return "'" + esc(text) + "'"; }
+std::string quoted(const core::mysql::Escaper& esc, std::string_view text) {
+  return "'" + esc(text) + "'";
+}
 
 core::Error bad_answer(const core::mysql::Client& c, std::string_view what) {
   return core::retry_error(fmt::format("{}: unexpected answer to the {} query", c.label(), what));
@@ -77,8 +79,9 @@ core::Result<bool> VacationDb::claim(const VacationRow& row, std::string_view se
     if (!since)
       return "INSERT IGNORE INTO vacation_notification (on_vacation, notified, notified_at) VALUES (" +
              quoted(esc, row.email) + ", " + quoted(esc, sender) + ", NOW())";
-    return "UPDATE vacation_notification SET notified_at = NOW() WHERE on_vacation = " + quoted(esc, row.email) +
-           " AND notified = " + quoted(esc, sender) + " AND notified_at = " + quoted(esc, old_at);
+    return "UPDATE vacation_notification SET notified_at = NOW() WHERE on_vacation = " +
+           quoted(esc, row.email) + " AND notified = " + quoted(esc, sender) +
+           " AND notified_at = " + quoted(esc, old_at);
   });
   if (!set) return set.error();
   return set->affected_rows == 1;

@@ -30,9 +30,9 @@
 namespace vdelivery {
 
 struct VacationRow {
-  std::string email;    // vacation.email as stored (the notification key)
-  std::string subject;  // UTF-8
-  std::string body;     // UTF-8
+  std::string email;     // vacation.email as stored (the notification key)
+  std::string subject;   // UTF-8
+  std::string body;      // UTF-8
   int64_t interval = 0;  // interval_time, seconds; 0 = reply once
 };
 
@@ -48,7 +48,8 @@ class VacationDb {
   core::Result<bool> claim(const VacationRow& row, std::string_view sender);
 
  private:
-  explicit VacationDb(std::string label, core::mysql::Settings settings) : client_(std::move(label), std::move(settings)) {}
+  explicit VacationDb(std::string label, core::mysql::Settings settings)
+      : client_(std::move(label), std::move(settings)) {}
   core::mysql::Client client_;
 };
 

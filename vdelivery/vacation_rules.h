@@ -34,12 +34,12 @@ namespace vdelivery {
 
 // What the rules need from the incoming header.
 struct MessageFacts {
-  std::vector<std::string> to_cc;     // addresses in To and Cc, lowercased
-  std::vector<std::string> from;      // From and Reply-To addresses, lowercased
-  std::string message_id;             // raw values, unfolded
+  std::vector<std::string> to_cc;  // addresses in To and Cc, lowercased
+  std::vector<std::string> from;   // From and Reply-To addresses, lowercased
+  std::string message_id;          // raw values, unfolded
   std::string references;
-  std::string subject;                // raw (encoded words not decoded)
-  std::string refusal;                // first header rule that forbids a reply, "" if none
+  std::string subject;  // raw (encoded words not decoded)
+  std::string refusal;  // first header rule that forbids a reply, "" if none
 };
 
 // read_facts - scan MESSAGE's header (header_scan.h) for the fields above.

@@ -11,8 +11,8 @@ core::Status load_vacation_settings(const core::config::Config& c, Settings& s) 
   s.vacation_database = c.get("vdelivery_vacation_database");
   s.sendmail_path = c.get("vdelivery_sendmail_path");
   if (s.sendmail_path.empty() || s.sendmail_path[0] != '/')
-    return core::config_error(fmt::format(
-        "vdelivery_sendmail_path must start with an absolute path, not \"{}\"", s.sendmail_path));
+    return core::config_error(
+        fmt::format("vdelivery_sendmail_path must start with an absolute path, not \"{}\"", s.sendmail_path));
   std::string cs = lowercase(c.get("vdelivery_vacation_charset"));
   if (cs == "utf-8" || cs == "utf8")
     s.vacation_iso2022jp = false;

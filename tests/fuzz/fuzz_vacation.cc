@@ -17,7 +17,8 @@ void check(bool ok) {
 }
 
 std::string unbase64(std::string_view s) {
-  static const std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   unsigned v = 0;
   int bits = 0;

@@ -105,7 +105,7 @@ def setUpModule():
             f.write("vdelivery_sendmail_path = /usr/sbin/sendmail -C %s\n" % PF.config_dir)
         db.sql("DELETE FROM vacation_notification; DELETE FROM vacation;")
         rows = [
-            ("bob@example.com", "Out of office", "I am away until Monday.\n", 3600),
+            ("bob@example.com", "Out of office (Re: $SUBJECT)", "I am away until Monday.\n", 3600),
             ("alice@example.com", JA_SUBJECT, JA_BODY, 0),
             ("dave@other.org", JA_SUBJECT, JA_BODY, 0),
         ]
@@ -174,7 +174,8 @@ def notifications(on_vacation):
 class VdeliveryVacation(unittest.TestCase):
     def test_once_per_interval(self):
         qid = send("ann@client.test", "bob@example.com",
-                   headers_for("Ann <ann@client.test>", "Bob <bob@example.com>", "first", "<m1@client.test>"))
+                   headers_for("Ann <ann@client.test>", "Bob <bob@example.com>", "=?UTF-8?B?5LuK5pel44Gv?=",
+                               "<m1@client.test>"))
         wait_sent(qid, "bob@example.com")
         got = replies("ann", 1)
         self.assertEqual(len(got), 1)
@@ -186,7 +187,7 @@ class VdeliveryVacation(unittest.TestCase):
         self.assertEqual(r["Auto-Submitted"], "auto-replied")
         self.assertEqual(r["From"], "bob@example.com")
         self.assertEqual(r["To"], "ann@client.test")
-        self.assertEqual(r["Subject"], "Out of office")
+        self.assertEqual(r["Subject"], "Out of office (Re: 今日は)")  # vacation.pl's $SUBJECT, decoded
         self.assertEqual(r["In-Reply-To"], "<m1@client.test>")
         self.assertIn("<m1@client.test>", r["References"])
         self.assertEqual(r.get_content().replace("\r\n", "\n"), "I am away until Monday.\n")

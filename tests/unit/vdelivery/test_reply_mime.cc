@@ -149,9 +149,11 @@ TEST_CASE("reply_mime: ISO-2022-JP words each end in ASCII state", "[unit]") {
 }
 
 TEST_CASE("reply_mime: compose_reply in UTF-8", "[unit]") {
-  ReplyParts p{"joe@example.com", "ann@client.test", "休暇中: " + kLongJa, "こんにちは\r\n本日は休みです。\n",
-               "<r1@example.com>", "Fri, 27 Nov 2026 23:00:00 +0000", "<orig@client.test>",
-               "<a@x> <b@y>", Charset::Utf8};
+  ReplyParts p{"joe@example.com",    "ann@client.test",
+               "休暇中: " + kLongJa, "こんにちは\r\n本日は休みです。\n",
+               "<r1@example.com>",   "Fri, 27 Nov 2026 23:00:00 +0000",
+               "<orig@client.test>", "<a@x> <b@y>",
+               Charset::Utf8};
   std::string m = compose_reply(p);
   auto head = m.substr(0, m.find("\n\n") + 1);
   CHECK(head.find("From: joe@example.com\n") != std::string::npos);

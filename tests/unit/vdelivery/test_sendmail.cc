@@ -29,8 +29,8 @@ TEST_CASE("sendmail: argv has -i, the null sender and the recipient", "[unit]") 
 
 TEST_CASE("sendmail: message on stdin, arguments as given", "[unit]") {
   TempDir tmp;
-  std::string cmd = script(tmp, "for a in \"$@\"; do echo \"[$a]\"; done > " + tmp.path() +
-                                    "/argv\ncat > " + tmp.path() + "/stdin\necho noise on stdout\n");
+  std::string cmd = script(tmp, "for a in \"$@\"; do echo \"[$a]\"; done > " + tmp.path() + "/argv\ncat > " +
+                                    tmp.path() + "/stdin\necho noise on stdout\n");
   std::string msg = "Subject: x\n\n.\nline after a lone dot\n";
   auto st = send_mail(cmd + " -C /x", "ann@client.test", msg, 5000ms);
   REQUIRE(st);
