@@ -171,6 +171,29 @@ def tail(path, n=4000):
         return "(no %s)" % path
 
 
+def stop_popen(proc, timeout=10.0):
+    """SIGTERM a Popen we started, SIGKILL after TIMEOUT; its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def exit_problem(name, exit_status, text):
+    """Why a daemon's run did not end cleanly (non-zero exit after SIGTERM, a
+    sanitizer report in TEXT, its output), or None."""
+    if exit_status not in (0, None):
+        return "%s exit status %s after SIGTERM:\n%s" % (name, exit_status, text[-3000:])
+    for pat in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        if pat in text:
+            i = text.index(pat)
+            return "%s sanitizer report:\n%s" % (name, text[max(0, i - 200):i + 3000])
+    return None
+
+
 class Process:
     """ARGV run in the foreground, output appended to LOGFILE; READY() (a
     callable, optional) tells when it serves."""
@@ -210,13 +233,7 @@ class Process:
         """SIGTERM, SIGKILL after TIMEOUT; the exit status (None if not started)."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        rc = stop_popen(self.proc, timeout)
         self.proc = None
         _PROCESSES.discard(self)
         return rc

@@ -257,9 +257,9 @@ class Stack:
         if self.pf:
             self.pf.cleanup()
         if self.policyd:
-            rc = self.policyd.stop()
-            if rc not in (0, None):
-                problems.append("policyd exit status %s after SIGTERM" % rc)
+            p = common.exit_problem("policyd", self.policyd.stop(), common.tail(self.policyd.logfile, 100000))
+            if p:
+                problems.append(p)
         if self.lookupd:
             self.lookupd.stop()
             p = self.lookupd.exit_problem()
