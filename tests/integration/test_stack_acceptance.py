@@ -253,7 +253,43 @@ class A4Dovecot(unittest.TestCase):
         self.assertEqual(ST.dovecot.quota(FULL)["MESSAGE"][0], msgs)
 
 
-class A5Restart(unittest.TestCase):
+@unittest.skipUnless(policyd_built(), "policyd not built (%s missing): policyd checks skipped" % policyd_binary())
+class A5Policyd(unittest.TestCase):
+    """policyd behind check_policy_service: what it adds to Postfix's own checks."""
+
+    def test_sender_login_mismatch_refused(self):
+        rc, out, qid = ST.send("friend@outside.example", sender=ANN, port=ST.pf.submission, tls="starttls",
+                               auth=(JOE, JOE_PW), subject="joe poses as ann")
+        self.assertIsNone(qid, out)
+        self.assertRegex(rcpt_reply(out) or out, r"^5\d\d ")
+        rc, out, qid = ST.send("friend@outside.example", sender=JOE, port=ST.pf.submission, tls="starttls",
+                               auth=(JOE, JOE_PW), subject="joe as joe")
+        self.assertTrue(qid, out)
+
+    def test_rcpt_time_quota(self):
+        mark = ST.pf.log_mark()
+        if ST.store.maildirsize("example.com/ann") is None:
+            qid = ST.send(ANN, local_interface="127.0.0.2", subject="ann first")[2]
+            self.assertEqual(delivered(ANN, qid, mark)[0], "sent")
+        ST.db.sql("UPDATE mailbox SET quota = 1000 WHERE username = '%s'" % ANN)
+        path = os.path.join(ST.store.maildir("example.com/ann"), "maildirsize")
+        with open(path) as f:
+            saved = f.read()
+        try:
+            with open(path, "a") as f:
+                f.write("5000 1\n")  # usage now past any quota, as after a big IMAP APPEND
+            reply = common.wait_for(
+                lambda: (lambda r: r if r and not r.startswith("250") else None)(
+                    rcpt_reply(ST.send(ANN, local_interface="127.0.0.2", subject="ann over quota")[1])), 30,
+                what="policyd refusing RCPT for a mailbox over quota")
+            self.assertRegex(reply, r"^(4\d\d|552) ")
+        finally:
+            with open(path, "w") as f:
+                f.write(saved)
+            ST.db.sql("UPDATE mailbox SET quota = 0 WHERE username = '%s'" % ANN)
+
+
+class A6Restart(unittest.TestCase):
     def test_daemons_stopped_and_started_lose_nothing(self):
         pf = ST.pf
         mark = pf.log_mark()

@@ -155,7 +155,7 @@ class Stack:
         self.sink = Sink(tmp_root=self.tmp_root).start()
         key, cert = common.make_cert(self.dir)
 
-        sparams = {"saslcheck_password_maps": saslcheck_db.write_cf(self.db, self.pfa.dir),
+        sparams = {"saslcheck_password_maps": saslcheck_db.write_cf(self.db, self.pfa.dir), "saslcheck_user": "nobody",
                    "saslcheck_home": self.store.base}
         sparams.update(self.saslcheck_params)
         self.saslcheck = Saslcheck(params=sparams, dovecot=(self.sasl_way == "dovecot"), tmp_root=self.tmp_root)
