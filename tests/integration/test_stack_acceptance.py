@@ -73,7 +73,7 @@ def auth(port, mech, user, password, tls):
 
 def rcpt_reply(transcript):
     """The server's reply to RCPT TO in a swaks transcript, in clear or over TLS."""
-    m = re.search(r"(?m)^ [-~]> RCPT TO:.*\n<[-~]\*? +(\d{3} .*)$", transcript)
+    m = re.search(r"(?m)^ [-~]> RCPT TO:.*\n<[-~*]+ +(\d{3} .*)$", transcript)
     return m.group(1) if m else None
 
 
