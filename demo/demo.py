@@ -20,7 +20,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 from harness import common, pfa  # noqa: E402
-from harness.stack import Stack, policyd_built, policyd_binary, stop_detached  # noqa: E402
+from harness.stack import Stack, policyd_built, policyd_binary  # noqa: E402
+from harness.stack_keep import stop_detached  # noqa: E402
 
 STATE = "/run/vmailkit-demo.json"
 DOMAIN = "example.com"

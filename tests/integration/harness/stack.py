@@ -8,7 +8,8 @@ Usage:
     st.wait_delivered(qid, rcpt)   # ("sent", text, log line)
     st.store.messages("example.com/joe")   # the Maildir files
     st.sink.messages()            # what was relayed "to the Internet"
-    st.stop(); st.cleanup()       # or st.detach() to leave it running (demo --keep)
+    st.stop(); st.cleanup()       # or st.detach(STATE) to leave it running (demo --keep);
+                                  # stack_keep.stop_detached(STATE) stops it later
 
 What runs: a private MariaDB with the Postfix Admin 3.3 schema (pfa.PfaStack,
 the test fixture or none), lookupd from postfix-snippets/vmailkit.cf.example
@@ -24,7 +25,6 @@ them by PID, cleanup() also removes the dirs. Not thread-safe.
 Errors: MissingTool (a binary is missing), RuntimeError (a server did not start).
 """
 
-import json
 import os
 import re
 import shutil
@@ -32,9 +32,6 @@ import tempfile
 
 from . import common, pfa, saslcheck_db
 from . import dovecot as dovecot_mod
-from . import lookupd as lookupd_mod
-from . import postfix as postfix_mod
-from . import saslcheck as saslcheck_mod
 from .lookupd import Lookupd
 from .postfix import Postfix
 from .saslcheck import Saslcheck
@@ -155,8 +152,8 @@ class Stack:
         self.sink = Sink(tmp_root=self.tmp_root).start()
         key, cert = common.make_cert(self.dir)
 
-        sparams = {"saslcheck_password_maps": saslcheck_db.write_cf(self.db, self.pfa.dir), "saslcheck_user": "nobody",
-                   "saslcheck_home": self.store.base}
+        sparams = {"saslcheck_password_maps": saslcheck_db.write_cf(self.db, self.pfa.dir),
+                   "saslcheck_user": "nobody", "saslcheck_home": self.store.base}
         sparams.update(self.saslcheck_params)
         self.saslcheck = Saslcheck(params=sparams, dovecot=(self.sasl_way == "dovecot"), tmp_root=self.tmp_root)
         self.saslcheck.start()
@@ -279,28 +276,9 @@ class Stack:
         return problems
 
     def detach(self, state_file):
-        """Leave everything running after this process exits; write STATE_FILE
-        (JSON) for stop_detached()."""
-        lookupd_mod._RUNNING.discard(self.lookupd)
-        saslcheck_mod._RUNNING.discard(self.saslcheck)
-        postfix_mod._RUNNING.discard(self.pf)
-        pfa._RUNNING.discard(self.pfa)
-        self.sink.detach()
-        pids = [(self.pfa.db.pid, self.pfa.db.mariadbd), (self.lookupd.proc.pid, self.lookupd.binary),
-                (self.saslcheck.proc.pid, self.saslcheck.binary), (self.sink.process.pid, self.sink.binary)]
-        if self.policyd:
-            self.policyd.detach()
-            pids.append((self.policyd.pid, policyd_binary()))
-        if self.dovecot:
-            dovecot_mod._RUNNING.discard(self.dovecot)
-            pids.append((self.dovecot.proc.pid, self.dovecot.dovecot))
-        dirs = [self.dir, self.pf.dir, self.lookupd.dir, self.saslcheck.dir, self.sink.dir, self.store.dir,
-                self.pfa.dir, self.pfa.db.dir] + ([self.dovecot.dir] if self.dovecot else [])
-        state = {"postfix_config": self.pf.config_dir, "postfix_master_pid": self.pf.master_pid(),
-                 "pids": pids, "dirs": [d for d in dirs if d]}
-        with open(state_file, "w") as f:
-            json.dump(state, f, indent=1)
-        return state
+        """Leave everything running after this process exits (stack_keep.detach)."""
+        from . import stack_keep
+        return stack_keep.detach(self, state_file)
 
     # -- mail ------------------------------------------------------------------
     def send(self, to, sender="sender@client.test", port=None, auth=None, tls=None, subject="test",
@@ -328,27 +306,3 @@ class Stack:
     def log_lines(self, qid):
         """The Postfix log lines of one queue id."""
         return [l for l in self.pf.log_text().splitlines() if qid and qid + ":" in l]
-
-
-def stop_detached(state_file):
-    """Stop a stack left running by Stack.detach(); remove its dirs and STATE_FILE.
-    Each PID is signalled only when /proc says it still runs the program recorded."""
-    with open(state_file) as f:
-        state = json.load(f)
-    cfg = state.get("postfix_config")
-    if cfg and os.path.isdir(cfg):
-        common.run([common.require("postfix", "postfix"), "-c", cfg, "stop"])
-        pid = state.get("postfix_master_pid")
-        if pid:
-            common.wait_for(lambda: not common.pid_alive(pid), 20, what="Postfix master to exit")
-    for pid, exe in state.get("pids", []):
-        try:
-            running = os.path.realpath("/proc/%d/exe" % pid) == os.path.realpath(exe)
-        except OSError:
-            running = False
-        if running:
-            common.kill_pid(pid, timeout=20)
-            common.wait_for(lambda: not common.pid_alive(pid), 20, what="pid %d to exit" % pid)
-    for d in state.get("dirs", []):
-        shutil.rmtree(d, ignore_errors=True)
-    os.unlink(state_file)
