@@ -158,7 +158,7 @@ class Stack:
         self.saslcheck = Saslcheck(params=sparams, dovecot=(self.sasl_way == "dovecot"), tmp_root=self.tmp_root)
         self.saslcheck.start()
 
-        env = {"VMAILKIT_BIN": os.path.dirname(self.store.bin), "VMAILKIT_CONFIG": self.store.config_dir,
+        env = {"VMAILKIT_BIN": self._bin_dir_for(self.store.uid), "VMAILKIT_CONFIG": self.store.config_dir,
                "VMAIL_USER": "nobody", "SASL_WAY": self.sasl_way, "TLS_CERT": cert, "TLS_KEY": key,
                "AUTHDAEMOND_PATH": self.saslcheck.socket,
                "POLICYD_SERVICE": "unix:private/vmailkit-policyd" if self.want_policyd else ""}
@@ -195,6 +195,22 @@ class Stack:
                 users[login] = (self.store.maildir(row[0].rstrip("/")), rule, password)
             self.dovecot = dovecot_mod.Dovecot(users, self.store.uid, self.store.gid, imap_port=common.free_port())
             self.dovecot.start()
+
+    def _bin_dir_for(self, uid):
+        """A directory whose vdelivery UID can run: the build dir, or (a clone
+        under /root or a 0700 home) a copy of the binary in the stack's dir."""
+        path = os.path.dirname(self.store.bin)
+        d = path
+        while d != "/":
+            st = os.stat(d)
+            if not (st.st_mode & 0o001 or (st.st_uid == uid and st.st_mode & 0o100)):
+                copy = os.path.join(self.dir, "bin")
+                os.makedirs(copy, mode=0o755, exist_ok=True)
+                shutil.copy2(self.store.bin, os.path.join(copy, "vdelivery"))
+                os.chmod(os.path.join(copy, "vdelivery"), 0o755)
+                return copy
+            d = os.path.dirname(d)
+        return path
 
     def _write(self, name, text):
         path = os.path.join(self.dir, name)
