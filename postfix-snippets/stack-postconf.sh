@@ -4,7 +4,7 @@
 # The text snippets next to this script are the source; this script applies
 # them unchanged except for the paths and names below:
 #   lookupd-main.cf (through lookupd-postconf.sh), vdelivery-main.cf,
-#   saslcheck-main.cf (one of its two ways), stack-main.cf,
+#   saslcheck-main.cf (one of its two ways), stack-main.cf, policyd-main.cf,
 #   vdelivery-master.cf, stack-master.cf, saslcheck-smtpd.conf (Cyrus way).
 #
 # Usage: [NAME=value ...] sh stack-postconf.sh [-c CONFIG_DIR]   (default /etc/postfix)
@@ -95,10 +95,12 @@ fi
 if [ -n "$TLS_KEY" ]; then
     postconf "$@" -e "smtpd_tls_key_file = $TLS_KEY"
 fi
-if [ -n "$POLICYD_SERVICE" ]; then
+if [ -n "$POLICYD_SERVICE" ] && [ -f "$here/policyd-main.cf" ]; then
+    main_lines "$here/policyd-main.cf" | sed "s|unix:private/vmailkit-policyd|$POLICYD_SERVICE|" |
+        tr '\n' '\0' | xargs -0 postconf "$@" -e
+elif [ -n "$POLICYD_SERVICE" ]; then
+    # policyd-main.cf not in this tree yet: the policy call alone.
     postconf "$@" -e "smtpd_recipient_restrictions = check_policy_service $POLICYD_SERVICE"
-else
-    postconf "$@" -e "smtpd_recipient_restrictions ="
 fi
 if [ -n "$CONTENT_FILTER" ]; then
     postconf "$@" -e "content_filter = $CONTENT_FILTER"
