@@ -225,19 +225,21 @@ class Stack:
         pdir = os.path.join(self.dir, "policyd")
         os.makedirs(pdir, exist_ok=True)
         sock = os.path.join(self.pf.queue_dir, "private", "vmailkit-policyd")
-        lookupd_sock = os.path.join(self.pf.queue_dir, "private", "vmailkit-lookupd")
         params = {
             "policyd_listen": "unix:" + sock,
             "policyd_mynetworks": self.pf.main_cf()["mynetworks"],
-            "policyd_local_domains": "socketmap:unix:%s:virtual_domains" % lookupd_sock,
-            "policyd_sender_login_maps": "socketmap:unix:%s:sender_login" % lookupd_sock,
-            "mailbox_base": self.store.base,
-            "default_quota": "0",
+            "policyd_local_domains": self.pfa.mysql("domains"),
+            "policyd_sender_login_maps": self.pfa.mysql("sender_login"),
             "recipient_delimiter": "+",
             "maillog_file": "/dev/stderr",
+            "policyd_user": "nobody",
         }
-        for k in ("mailbox_maps", "quota_maps"):
-            params[k] = self._store_param(k)
+        with open(policyd_binary(), "rb") as f:
+            knows_quota = b"quota_maps" in f.read()  # the RCPT-time quota check's parameters
+        if knows_quota:
+            params.update(mailbox_base=self.store.base, default_quota="0")
+            for k in ("mailbox_maps", "quota_maps"):
+                params[k] = self._store_param(k)
         with open(os.path.join(pdir, "vmailkit.cf"), "w") as f:
             f.write("".join("%s = %s\n" % kv for kv in params.items()))
         return common.Process([policyd_binary(), "-c", pdir], os.path.join(pdir, "policyd.out"),
