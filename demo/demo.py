@@ -123,6 +123,13 @@ def main():
         with open(os.path.join(st.store.maildir("%s/demo" % DOMAIN), "maildirsize")) as f:
             show_lines(f.read().splitlines(), indent="     ")
 
+        say("\n== 6b. the same outsider tries to relay through us to another outside address: refused")
+        rc, out, qid3 = st.send("victim@elsewhere.example", sender=OUTSIDE, local_interface="127.0.0.2",
+                                tls="starttls", subject="relay attempt")
+        show_lines([l for l in smtp_excerpt(out) if "RCPT" in l or " 554 " in l])
+        if qid3:
+            raise RuntimeError("open relay: the relay attempt was accepted:\n" + out)
+
         say("\n== 7. the log lines")
         say("   Postfix (%s):" % pf.maillog)
         tls = [l for l in pf.log_text().splitlines() if "TLS connection established from" in l]

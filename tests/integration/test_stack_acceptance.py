@@ -253,6 +253,30 @@ class A4Dovecot(unittest.TestCase):
         self.assertEqual(ST.dovecot.quota(FULL)["MESSAGE"][0], msgs)
 
 
+class A7DovecotWay(unittest.TestCase):
+    """stack-postconf.sh with SASL_WAY=dovecot: smtpd asks saslcheck's Dovecot auth socket."""
+
+    def test_auth_the_dovecot_way(self):
+        st = Stack(fixtures=(), seed=lambda db: (pfa.create_domain(db, "example.com"),
+                                                 pfa.create_mailbox(db, JOE, JOE_PW)),
+                   sasl_way="dovecot", policyd=False)
+        try:
+            st.start()
+            self.assertEqual(st.pf.postconf_n("-h", "smtpd_sasl_type").stdout.strip(), "dovecot")
+            for port, tls in ((st.pf.submission, "starttls"), (st.pf.smtps, "wrapper")):
+                for mech in ("PLAIN", "LOGIN"):
+                    self.assertEqual(auth(port, mech, JOE, JOE_PW, tls), "235", (port, mech))
+                    self.assertEqual(auth(port, mech, JOE, "wrong", tls), "535", (port, mech))
+            mark = st.pf.log_mark()
+            rc, out, qid = st.send("friend@outside.example", sender=JOE, port=st.pf.submission, tls="starttls",
+                                   auth=(JOE, JOE_PW), subject="dovecot way")
+            self.assertTrue(qid, out)
+            self.assertEqual(st.wait_status(qid, "friend@outside.example", since=mark)[0], "sent")
+        finally:
+            problems = st.cleanup()
+        self.assertEqual(problems, [])
+
+
 @unittest.skipUnless(policyd_built(), "policyd not built (%s missing): policyd checks skipped" % policyd_binary())
 class A5Policyd(unittest.TestCase):
     """policyd behind check_policy_service: what it adds to Postfix's own checks."""
