@@ -80,7 +80,7 @@ def main():
         say("   saslcheck  pid %-7d authdaemond socket %s (Cyrus SASL pwcheck_method: authdaemond)"
             % (st.saslcheck.proc.pid, st.saslcheck.socket))
         if st.policyd:
-            say("   policyd    pid %-7d check_policy_service unix:private/vmailkit-policyd" % st.policyd.pid)
+            say("   policyd    pid %-7d check_policy_service unix:%s" % (st.policyd.proc.pid, st.policyd.socket))
         say("   vdelivery  pipe(8) transport, Maildirs under %s" % st.store.base)
         say("   Postfix    master pid %d, config %s" % (pf.master_pid(), pf.config_dir))
         say("              port 25 -> 127.0.0.1:%d (STARTTLS), 587 -> 127.0.0.1:%d (TLS required), "

@@ -32,6 +32,7 @@ import tempfile
 
 from . import common, pfa, saslcheck_db
 from . import dovecot as dovecot_mod
+from . import policyd as policyd_mod
 from .lookupd import Lookupd
 from .postfix import Postfix
 from .saslcheck import Saslcheck
@@ -60,7 +61,7 @@ VDELIVERY_QUERIES = {
 
 
 def policyd_binary():
-    return os.environ.get("VMAILKIT_POLICYD") or os.path.join(common.build_dir(), "policyd", "policyd")
+    return policyd_mod.binary_path()
 
 
 def policyd_built():
@@ -159,10 +160,13 @@ class Stack:
         self.saslcheck = Saslcheck(params=sparams, dovecot=(self.sasl_way == "dovecot"), tmp_root=self.tmp_root)
         self.saslcheck.start()
 
+        if self.want_policyd:
+            self.policyd = self._policyd()
+            self.policyd.start()
         env = {"VMAILKIT_BIN": self._bin_dir_for(self.store.uid), "VMAILKIT_CONFIG": self.store.config_dir,
                "VMAIL_USER": "nobody", "SASL_WAY": self.sasl_way, "TLS_CERT": cert, "TLS_KEY": key,
                "AUTHDAEMOND_PATH": self.saslcheck.socket,
-               "POLICYD_SERVICE": "unix:private/vmailkit-policyd" if self.want_policyd else ""}
+               "POLICYD_SERVICE": "unix:" + self.policyd.socket if self.policyd else ""}
         if self.sasl_way == "dovecot":
             env["DOVECOT_AUTH"] = self.saslcheck.dovecot_socket
         main = {"default_transport": "smtp", "relay_transport": "relay",
@@ -184,9 +188,6 @@ class Stack:
         self.lookupd.raw_config += "\nmaillog_file = %s\n" % self.lookupd.logfile
         self.lookupd.start()
 
-        if self.want_policyd:
-            self.policyd = self._policyd(cf)
-            self.policyd.start()
         if self.dovecot_users:
             users = {}
             for login, password in self.dovecot_users.items():
@@ -220,31 +221,24 @@ class Stack:
         os.chmod(path, 0o644)
         return path
 
-    def _policyd(self, cf):
-        """policyd (contract: policyd_listen, policyd_mynetworks, policyd_local_domains,
-        policyd_sender_login_maps, plus vdelivery's mailbox_base/mailbox_maps/quota_maps)."""
-        pdir = os.path.join(self.dir, "policyd")
-        os.makedirs(pdir, exist_ok=True)
-        sock = os.path.join(self.pf.queue_dir, "private", "vmailkit-policyd")
+    def _policyd(self):
+        """policyd (harness/policyd.py) on the Postfix Admin maps, as
+        postfix-snippets/policyd-vmailkit.cf.example; the RCPT-time quota
+        parameters (vdelivery's maps) only when the binary knows them."""
         params = {
-            "policyd_listen": "unix:" + sock,
-            "policyd_mynetworks": self.pf.main_cf()["mynetworks"],
+            "policyd_mynetworks": "127.0.0.1/32",  # = the private Postfix's mynetworks
             "policyd_local_domains": self.pfa.mysql("domains"),
             "policyd_sender_login_maps": self.pfa.mysql("sender_login"),
             "recipient_delimiter": "+",
-            "maillog_file": "/dev/stderr",
             "policyd_user": "nobody",
         }
         with open(policyd_binary(), "rb") as f:
-            knows_quota = b"quota_maps" in f.read()  # the RCPT-time quota check's parameters
+            knows_quota = b"quota_maps" in f.read()
         if knows_quota:
             params.update(mailbox_base=self.store.base, default_quota="0")
             for k in ("mailbox_maps", "quota_maps"):
                 params[k] = self._store_param(k)
-        with open(os.path.join(pdir, "vmailkit.cf"), "w") as f:
-            f.write("".join("%s = %s\n" % kv for kv in params.items()))
-        return common.Process([policyd_binary(), "-c", pdir], os.path.join(pdir, "policyd.out"),
-                              ready=lambda: common.can_connect("unix:" + sock), name="policyd")
+        return policyd_mod.Policyd(params=params, tmp_root=self.tmp_root)
 
     def _store_param(self, name):
         with open(os.path.join(self.store.config_dir, "vmailkit.cf")) as f:
@@ -273,7 +267,7 @@ class Stack:
         if self.pf:
             self.pf.cleanup()
         if self.policyd:
-            p = common.exit_problem("policyd", self.policyd.stop(), common.tail(self.policyd.logfile, 100000))
+            p = self.policyd.cleanup()
             if p:
                 problems.append(p)
         if self.lookupd:
@@ -301,9 +295,9 @@ class Stack:
 
     # -- mail ------------------------------------------------------------------
     def send(self, to, sender="sender@client.test", port=None, auth=None, tls=None, subject="test",
-             body="hello\n", local_interface=None, mech="PLAIN", extra=()):
-        """swaks a whole message; (exit status, transcript, queue id or None).
-        TLS: None, "starttls" or "wrapper"; AUTH: (user, password)."""
+             body="hello\n", local_interface=None, mech="PLAIN", extra=(), quit_after=None):
+        """swaks a whole message (or up to QUIT_AFTER, e.g. "RCPT"); (exit status,
+        transcript, queue id or None). TLS: None, "starttls" or "wrapper"; AUTH: (user, password)."""
         args = ["--header", "Subject: " + subject, "--body", body]
         if tls == "starttls":
             args.append("--tls")
@@ -311,7 +305,7 @@ class Stack:
             args.append("--tls-on-connect")
         if auth:
             args += ["--auth", mech, "--auth-user", auth[0], "--auth-password", auth[1]]
-        rc, out = swaks(port or self.pf.port, to, sender=sender, quit_after=None, local_interface=local_interface,
+        rc, out = swaks(port or self.pf.port, to, sender=sender, quit_after=quit_after, local_interface=local_interface,
                         extra=args + list(extra))
         m = re.search(r"<[-~*]* +250 2\.0\.0 Ok: queued as (\w+)", out)
         return rc, out, (m.group(1) if m else None)

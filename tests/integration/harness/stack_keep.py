@@ -15,9 +15,9 @@ import shutil
 from . import common, pfa
 from . import dovecot as dovecot_mod
 from . import lookupd as lookupd_mod
+from . import policyd as policyd_mod
 from . import postfix as postfix_mod
 from . import saslcheck as saslcheck_mod
-from .stack import policyd_binary as stack_policyd_binary
 
 
 def detach(stack, state_file):
@@ -32,13 +32,13 @@ def detach(stack, state_file):
     pids = [(stack.pfa.db.pid, stack.pfa.db.mariadbd), (stack.lookupd.proc.pid, stack.lookupd.binary),
             (stack.saslcheck.proc.pid, stack.saslcheck.binary), (stack.sink.process.pid, stack.sink.binary)]
     if stack.policyd:
-        stack.policyd.detach()
-        pids.append((stack.policyd.pid, stack_policyd_binary()))
+        policyd_mod._RUNNING.discard(stack.policyd)
+        pids.append((stack.policyd.proc.pid, stack.policyd.binary))
     if stack.dovecot:
         dovecot_mod._RUNNING.discard(stack.dovecot)
         pids.append((stack.dovecot.proc.pid, stack.dovecot.dovecot))
     dirs = [stack.dir, stack.pf.dir, stack.lookupd.dir, stack.saslcheck.dir, stack.sink.dir, stack.store.dir,
-            stack.pfa.dir, stack.pfa.db.dir] + ([stack.dovecot.dir] if stack.dovecot else [])
+            stack.pfa.dir, stack.pfa.db.dir] + [x.dir for x in (stack.dovecot, stack.policyd) if x]
     state = {"postfix_config": stack.pf.config_dir, "postfix_master_pid": stack.pf.master_pid(),
              "pids": pids, "dirs": [d for d in dirs if d]}
     with open(state_file, "w") as f:
