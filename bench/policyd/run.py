@@ -261,7 +261,8 @@ def main():
                 log("policyd (relay rules) runs checks: %s" % " ".join(checks))
             if want("policyd-quota"):
                 q = dict(common, mailbox_base=base, mailbox_maps="mysql:DIR/mailbox.cf",
-                         quota_maps="mysql:DIR/quota.cf", default_quota="0")
+                         quota_maps="mysql:DIR/quota.cf", default_quota="0",
+                         policyd_quota_status="552")  # as quota-status's quota_status_overquota
                 addr, _, checks = start_policyd(procs, policyd_bin, tmp, "quota", db, q)
                 if "quota" in checks:
                     targets["policyd-quota"] = (addr, quota_req, True)
