@@ -147,7 +147,8 @@ core::Result<bool> MysqlAccounts::change_password(const std::string& login, cons
   wipe(stored);
   if (!matches) return false;  // Session's close rolls back and releases the lock
   std::string value = s.escape(new_value);
-  sql = fmt::format("UPDATE mailbox SET password = '{}', modified = NOW() WHERE username = '{}'", value, user);
+  sql =
+      fmt::format("UPDATE mailbox SET password = '{}', modified = NOW() WHERE username = '{}'", value, user);
   wipe(value);
   bool failed = mysql_real_query(s.db(), sql.data(), sql.size()) != 0;
   wipe(sql);

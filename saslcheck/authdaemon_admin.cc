@@ -69,8 +69,9 @@ void list_step(Service& svc, WeakConn weak, std::shared_ptr<Listing> l) {
                        l->total += l->rows.size();
                        if (!out.empty()) c->write(out);
                        if (!l->error.empty()) {
-                         core::log::warning("authdaemond: ENUMERATE: {}; listing broken off after {} mailbox(es)",
-                                            l->error, l->total);
+                         core::log::warning(
+                             "authdaemond: ENUMERATE: {}; listing broken off after {} mailbox(es)", l->error,
+                             l->total);
                          c->close();
                        } else if (l->finished) {
                          core::log::info("authdaemond: ENUMERATE: listed {} mailbox(es)", l->total);
@@ -119,8 +120,8 @@ void authdaemon_passwd(Service& svc, const ConnPtr& conn, AuthdaemonRequest in) 
         else if (ans->outcome == Outcome::Fail)
           core::log::info("authdaemond: PASSWD service={} user={}: failed: {}", service, user, ans->why);
         else
-          core::log::warning("authdaemond: PASSWD service={} user={}: not changed: {}; answered FAIL", service,
-                             user, ans->why);
+          core::log::warning("authdaemond: PASSWD service={} user={}: not changed: {}; answered FAIL",
+                             service, user, ans->why);
         std::string_view reply = ans->outcome == Outcome::Ok ? kAuthdaemonOk : kAuthdaemonFail;
         later(*svc.server, delay, [weak, reply] { reply_and_close(weak, reply); });
       });
@@ -129,7 +130,8 @@ void authdaemon_passwd(Service& svc, const ConnPtr& conn, AuthdaemonRequest in) 
 // authdaemon_enumerate - "# saslcheck", an empty line, the mailboxes, ".".
 void authdaemon_enumerate(Service& svc, const ConnPtr& conn) {
   if (!svc.accounts) {
-    core::log::warning("authdaemond: ENUMERATE: saslcheck_account_database is not set; closing without a listing");
+    core::log::warning(
+        "authdaemond: ENUMERATE: saslcheck_account_database is not set; closing without a listing");
     conn->close();
     return;
   }

@@ -155,7 +155,8 @@ AuthdaemonParse parse_authdaemon(std::string_view input) {
 }
 
 std::string authdaemon_enumerate_line(std::string_view name, std::string_view uid, std::string_view gid,
-                                      std::string_view home, std::string_view maildir, std::string_view options) {
+                                      std::string_view home, std::string_view maildir,
+                                      std::string_view options) {
   std::string out;
   for (std::string_view v : {name, uid, gid, home, maildir, options}) {
     if (!out.empty()) out += '\t';

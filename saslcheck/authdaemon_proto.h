@@ -28,14 +28,14 @@ struct AuthdaemonRequest {
   enum class Command { Auth, Pre, Passwd, Enumerate };
   Command command = Command::Auth;
   std::string service;
-  std::string authtype;   // "login", "cram-md5", ... as sent (PRE: empty)
-  std::string user;       // login/PRE: the user id; cram-*: from the decoded response
-  std::string password;   // login: the password; PASSWD: the old one
+  std::string authtype;      // "login", "cram-md5", ... as sent (PRE: empty)
+  std::string user;          // login/PRE: the user id; cram-*: from the decoded response
+  std::string password;      // login: the password; PASSWD: the old one
   std::string new_password;  // PASSWD
-  std::string invalid;    // PASSWD that must be answered FAIL: why (no client data)
-  std::string challenge;  // cram-*: decoded challenge
-  std::string digest;     // cram-*: hex digest from the decoded response
-  std::string remote_ip;  // TCPREMOTEIP meta line, if any
+  std::string invalid;       // PASSWD that must be answered FAIL: why (no client data)
+  std::string challenge;     // cram-*: decoded challenge
+  std::string digest;        // cram-*: hex digest from the decoded response
+  std::string remote_ip;     // TCPREMOTEIP meta line, if any
 };
 
 struct AuthdaemonParse {
@@ -52,7 +52,8 @@ AuthdaemonParse parse_authdaemon(std::string_view input);
 // authdaemon_enumerate_line - "<name>\t<uid>\t<gid>\t<home>\t<maildir>\t<options>\n",
 // TABs and line ends in values replaced so a value cannot forge a field or line.
 std::string authdaemon_enumerate_line(std::string_view name, std::string_view uid, std::string_view gid,
-                                      std::string_view home, std::string_view maildir, std::string_view options);
+                                      std::string_view home, std::string_view maildir,
+                                      std::string_view options);
 
 // authdaemon_success - KEY=VALUE lines then ".\n"; newlines in values are
 // replaced so a value cannot forge a line.

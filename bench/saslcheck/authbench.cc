@@ -8,9 +8,9 @@
 //   authbench --md5crypt-ceiling SECONDS          one md5crypt's time (wall and CPU) and cores
 // Prints one line of key=value pairs. A benchmark tool, not a test.
 #include <crypt.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>

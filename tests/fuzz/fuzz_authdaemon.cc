@@ -45,14 +45,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A usable PASSWD re-encoded as authtest sends it parses back the same.
   if (r.command == saslcheck::AuthdaemonRequest::Command::Passwd && r.invalid.empty() &&
       !r.service.starts_with(' ')) {
-    auto again = saslcheck::parse_authdaemon("PASSWD " + r.service + "\t" + r.user + "\t" + r.password + "\t" +
-                                             r.new_password + "\n");
+    auto again = saslcheck::parse_authdaemon("PASSWD " + r.service + "\t" + r.user + "\t" + r.password +
+                                             "\t" + r.new_password + "\n");
     check(again.kind == Kind::Request && again.request.invalid.empty());
     check(again.request.user == r.user && again.request.password == r.password &&
           again.request.new_password == r.new_password);
   }
   // An ENUMERATE line from client text keeps its 6 fields and 1 line.
-  std::string line = saslcheck::authdaemon_enumerate_line(r.user, "1", "2", r.service, r.password, r.new_password);
+  std::string line =
+      saslcheck::authdaemon_enumerate_line(r.user, "1", "2", r.service, r.password, r.new_password);
   size_t tabs = 0, nls = 0;
   for (char c : line) {
     tabs += c == '\t';

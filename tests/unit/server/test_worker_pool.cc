@@ -24,7 +24,8 @@ struct Loop {
   event_base* base = event_base_new();
   ~Loop() { event_base_free(base); }
   void run(std::chrono::milliseconds limit) {
-    timeval tv{static_cast<time_t>(limit.count() / 1000), static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
+    timeval tv{static_cast<time_t>(limit.count() / 1000),
+               static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
     event_base_loopexit(base, &tv);
     event_base_dispatch(base);
   }
@@ -102,7 +103,8 @@ TEST_CASE("worker pool: two workers run two jobs at once", "[unit]") {
           while (now > p && !peak.compare_exchange_weak(p, now)) {
           }
           auto until = std::chrono::steady_clock::now() + 2s;
-          while (peak.load() < 2 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+          while (peak.load() < 2 && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(1ms);
           --running;
         },
         [&] {
