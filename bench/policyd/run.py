@@ -87,6 +87,9 @@ def load_data(db, tmp, ndomains, nmailboxes, uid, gid):
         rows.append("('%s','{CRYPT}x','User %d','%s',%d,'user%d','%s',1)" % (user, i, maildir, QUOTA, i, dom))
     stmts.append("INSERT INTO mailbox (username,password,name,maildir,quota,local_part,domain,active) VALUES " +
                  ",".join(rows) + ";")
+    # Postfix Admin gives every mailbox an alias row to itself.
+    stmts.append("INSERT INTO alias (address, goto, domain, active) VALUES " +
+                 ",".join("('%s','%s','%s',1)" % (u, u, u.split("@")[1]) for u in users) + ";")
     db.sql("SET autocommit=0;\n" + "\n".join(stmts) + "\nCOMMIT;")
     subprocess.run(["chown", "-R", "%d:%d" % (uid, gid), base], check=True)
     for d in (tmp, base):
@@ -196,6 +199,29 @@ def report(results, order, conns):
         print("  %-4s %-42s %.2f" % ("PASS" if value >= want else "MISS", name, value))
 
 
+def profile(label, pid, tmp, duration, run_loadgen):
+    """perf record (cpu-clock, with call graphs) of PID while RUN_LOADGEN() runs; print the hottest symbols."""
+    perf = shutil.which("perf")
+    if not perf:
+        print("\nprofile: perf not installed (apt-get install linux-perf)")
+        return
+    data = os.path.join(tmp, "perf-%s.data" % label)
+    rec = subprocess.Popen([perf, "record", "-q", "-e", "cpu-clock", "-g", "-p", str(pid), "-o", data, "--",
+                            "sleep", "%g" % (duration + 0.5)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(0.3)
+    r = run_loadgen()
+    rec.wait()
+    for mode in (["--no-children", "-g", "none", "--percent-limit", "1.5", "-F", "overhead,dso,sym"],
+                 ["--children", "--sort", "sym", "-g", "none", "--percent-limit", "5"]):
+        out = subprocess.run([perf, "report", "-i", data, "--stdio"] + mode, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+        lines = [ln for ln in out.splitlines() if ln.strip() and not ln.startswith("#")]
+        print("\nprofile of %s (8 connections, %.0f requests/s during the profile): %s" % (
+            label, r["rps"], "self time by symbol" if "--no-children" in mode else "inclusive time (children)"))
+        for ln in lines[:25]:
+            print("  " + ln.rstrip()[:150])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
@@ -209,6 +235,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated targets to run (default: all)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     ap.add_argument("--json", help="also write all results to this file")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the table, perf-record each policyd target at 8 connections and print the top")
     ap.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0)
     args = ap.parse_args()
     conns = [int(c) for c in args.conns.split(",")]
@@ -232,6 +260,7 @@ def main():
         db.start()
         dfile, users, relay_req, quota_req, base = load_data(db, tmp, args.domains, args.mailboxes, uid, gid)
         targets = {}  # name -> (address, request file, check answers)
+        pids = {}  # policyd targets -> PID, for --profile
 
         def want(name):
             return only is None or name in only
@@ -256,15 +285,18 @@ def main():
                       "policyd_sender_login_maps": "", "policyd_cache_ttl": "1h", "policyd_negative_ttl": "1h",
                       "policyd_cache_size": "200000"}
             if want("policyd"):
-                addr, _, checks = start_policyd(procs, policyd_bin, tmp, "relay", db, common)
+                addr, pid, checks = start_policyd(procs, policyd_bin, tmp, "relay", db, common)
                 targets["policyd"] = (addr, relay_req, True)
+                pids["policyd"] = pid[0]
                 log("policyd (relay rules) runs checks: %s" % " ".join(checks))
             if want("policyd-quota"):
                 q = dict(common, mailbox_base=base, mailbox_maps="mysql:DIR/mailbox.cf",
-                         quota_maps="mysql:DIR/quota.cf", default_quota="0")
-                addr, _, checks = start_policyd(procs, policyd_bin, tmp, "quota", db, q)
+                         quota_maps="mysql:DIR/quota.cf", default_quota="0", policyd_quota_status="552",
+                         policyd_alias_maps="postfixadmin:alias:DIR/mailbox.cf")
+                addr, pid, checks = start_policyd(procs, policyd_bin, tmp, "quota", db, q)
                 if "quota" in checks:
                     targets["policyd-quota"] = (addr, quota_req, True)
+                    pids["policyd-quota"] = pid[0]
                 else:
                     log("policyd has no quota check yet (checks: %s): policyd-quota row skipped" % " ".join(checks))
         else:
@@ -302,6 +334,10 @@ def main():
         results["elapsed_s"] = round(time.time() - t_start, 1)
         results["loadavg"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
         report(results, order, conns)
+        if args.profile:
+            for t in ("policyd", "policyd-quota"):
+                if t in targets:
+                    profile(t, pids[t], tmp, args.duration, lambda t=t: measure(t, 8, 99))
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(results, f, indent=1)
