@@ -40,6 +40,7 @@ sys.path.insert(0, BENCH)
 sys.path.insert(0, HERE)
 from mariadb_private import PrivateMariaDB  # noqa: E402
 from peers import Procs, start_ceiling, start_postfwd, start_quota_status, tail, wait_path  # noqa: E402
+from report import profile, report  # noqa: E402
 
 QUOTA = 10 * 1024 * 1024
 MYNETWORKS = "10.0.0.0/8"
@@ -87,6 +88,9 @@ def load_data(db, tmp, ndomains, nmailboxes, uid, gid):
         rows.append("('%s','{CRYPT}x','User %d','%s',%d,'user%d','%s',1)" % (user, i, maildir, QUOTA, i, dom))
     stmts.append("INSERT INTO mailbox (username,password,name,maildir,quota,local_part,domain,active) VALUES " +
                  ",".join(rows) + ";")
+    # Postfix Admin gives every mailbox an alias row to itself.
+    stmts.append("INSERT INTO alias (address, goto, domain, active) VALUES " +
+                 ",".join("('%s','%s','%s',1)" % (u, u, u.split("@")[1]) for u in users) + ";")
     db.sql("SET autocommit=0;\n" + "\n".join(stmts) + "\nCOMMIT;")
     subprocess.run(["chown", "-R", "%d:%d" % (uid, gid), base], check=True)
     for d in (tmp, base):
@@ -155,47 +159,6 @@ def run_json(argv):
     return json.loads(lines[-1])
 
 
-def report(results, order, conns):
-    cells = results["cells"]
-    print("\npolicyd benchmark: %d domains, %d mailboxes, %s of %d runs per cell, one machine, same run"
-          % (results["domains"], results["mailboxes"], results["pick"], results["repeat"]))
-    print("%-13s %5s %10s %9s %9s %8s  %-14s %s" % ("target", "conns", "requests/s", "p50_us", "p99_us", "xceiling",
-                                                   "runs (req/s)", "answers"))
-    for n in conns:
-        ceil = cells.get("ceiling/%d" % n)
-        for t in order:
-            c = cells.get("%s/%d" % (t, n))
-            if not c:
-                continue
-            bad = c["requests"] - c["ok"]
-            answers = "all as expected" if bad == 0 else "NOT AS EXPECTED: temp=%d wrong=%d errors=%d" % (
-                c["temp"], c["perm"], c["errors"])
-            print("%-13s %5d %10.0f %9.1f %9.1f %8.3f  %-14s %s" % (
-                t, n, c["rps"], c["p50_us"], c["p99_us"], c["rps"] / max(ceil["rps"], 1) if ceil else 0,
-                "/".join("%.0f" % x for x in c["rps_all"]), answers))
-    print("elapsed: %.0f s; 1-min load average at the start %.2f, at the end %.2f on %d CPUs%s" % (
-        results["elapsed_s"], results["loadavg"][0], results["loadavg"][1], os.cpu_count(),
-        " (other work was running: figures are noisy)" if results["loadavg"][0] > 1.0 else ""))
-    print("\nratios (same run):")
-    checks = []
-    for n in conns:
-        for a, b, want in (("policyd", "ceiling", 0.5), ("policyd", "postfwd", 100.0),
-                           ("policyd-quota", "quota-status", 30.0), ("policyd-quota", "ceiling", None)):
-            ca, cb = cells.get("%s/%d" % (a, n)), cells.get("%s/%d" % (b, n))
-            if not ca or not cb:
-                continue
-            ratio = ca["rps"] / max(cb["rps"], 1)
-            print("  %2d conns: %-13s / %-12s = %8.2f" % (n, a, b, ratio))
-            if n == 8 and want is not None:
-                checks.append(("8 conns: %s >= %g x %s" % (a, want, b), ratio, want))
-    if not checks:
-        print("  (policyd not built or not started: no targets checked)")
-        return
-    print("\ntargets (issue 5, 8 connections):")
-    for name, value, want in checks:
-        print("  %-4s %-42s %.2f" % ("PASS" if value >= want else "MISS", name, value))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
@@ -209,6 +172,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated targets to run (default: all)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     ap.add_argument("--json", help="also write all results to this file")
+    ap.add_argument("--profile", action="store_true",
+                    help="after the table, perf-record each policyd target at 8 connections and print the top")
     ap.add_argument("--nice", type=int, default=-10 if os.geteuid() == 0 else 0)
     args = ap.parse_args()
     conns = [int(c) for c in args.conns.split(",")]
@@ -232,6 +197,7 @@ def main():
         db.start()
         dfile, users, relay_req, quota_req, base = load_data(db, tmp, args.domains, args.mailboxes, uid, gid)
         targets = {}  # name -> (address, request file, check answers)
+        pids = {}  # policyd targets -> PID, for --profile
 
         def want(name):
             return only is None or name in only
@@ -256,16 +222,18 @@ def main():
                       "policyd_sender_login_maps": "", "policyd_cache_ttl": "1h", "policyd_negative_ttl": "1h",
                       "policyd_cache_size": "200000"}
             if want("policyd"):
-                addr, _, checks = start_policyd(procs, policyd_bin, tmp, "relay", db, common)
+                addr, pid, checks = start_policyd(procs, policyd_bin, tmp, "relay", db, common)
                 targets["policyd"] = (addr, relay_req, True)
+                pids["policyd"] = pid[0]
                 log("policyd (relay rules) runs checks: %s" % " ".join(checks))
             if want("policyd-quota"):
                 q = dict(common, mailbox_base=base, mailbox_maps="mysql:DIR/mailbox.cf",
-                         quota_maps="mysql:DIR/quota.cf", default_quota="0",
-                         policyd_quota_status="552")  # as quota-status's quota_status_overquota
-                addr, _, checks = start_policyd(procs, policyd_bin, tmp, "quota", db, q)
+                         quota_maps="mysql:DIR/quota.cf", default_quota="0", policyd_quota_status="552",
+                         policyd_alias_maps="postfixadmin:alias:DIR/mailbox.cf")
+                addr, pid, checks = start_policyd(procs, policyd_bin, tmp, "quota", db, q)
                 if "quota" in checks:
                     targets["policyd-quota"] = (addr, quota_req, True)
+                    pids["policyd-quota"] = pid[0]
                 else:
                     log("policyd has no quota check yet (checks: %s): policyd-quota row skipped" % " ".join(checks))
         else:
@@ -303,6 +271,10 @@ def main():
         results["elapsed_s"] = round(time.time() - t_start, 1)
         results["loadavg"] = [round(load_start, 2), round(os.getloadavg()[0], 2)]
         report(results, order, conns)
+        if args.profile:
+            for t in ("policyd", "policyd-quota"):
+                if t in targets:
+                    profile(t, pids[t], tmp, args.duration, lambda t=t: measure(t, 8, 99))
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(results, f, indent=1)
