@@ -303,7 +303,8 @@ def main():
         print("%-4s %-22s %8s %9s %8s %8s %9s" % ("run", "stack", "msgs/s", "inject_s", "total_s", "sql/msg",
                                                    "agent_ms"))
         for run in range(1, args.runs + 1):
-            for s in stacks:
+            k = (run - 1) % len(stacks)  # rotate the order: load drifts over a run
+            for s in stacks[k:] + stacks[:k]:
                 r = b.run_stack(s)
                 results[s].append(r)
                 print("%-4d %-22s %8.1f %9.2f %8.2f %8.2f %9.1f%s" % (
