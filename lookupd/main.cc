@@ -6,6 +6,7 @@
 // cache, serve-stale during database outages, Postfix's address key
 // sequence for lookupd_address_maps, and counters (SIGUSR1, the "__stats"
 // map, every lookupd_stats_interval). Parameters: lookupd/settings.cc.
+#include <chrono>
 #include <memory>
 
 #include "core/log/log.h"
@@ -20,14 +21,18 @@ namespace {
 using core::config::Config;
 using core::server::Server;
 
+// How often idle database connections are looked for (each table closes
+// those unused for its own idle_interval, mysql: default 60 s).
+constexpr std::chrono::seconds kIdleSweep{10};
+
 struct State {
   std::unique_ptr<lookupd::Resolver> resolver;
   lookupd::Settings settings;  // as bound at startup (listeners survive reloads)
 };
-// Never destroyed: mysql: tables bound to the server's event loop hold
-// libevent events, and the loop is freed when run_daemon returns, before
-// static destructors would run. The process exit closes their sockets.
-State& state = *new State;
+// mysql: tables bound to the server's event loop hold libevent events, so
+// shutdown() below frees them before run_daemon frees the loop; what is
+// left for the static destructor holds no loop resources.
+State state;
 
 // init - open maps, bind every listener, start the stats timer.
 core::Status init(Server& server, const Config& config) {
@@ -60,6 +65,9 @@ core::Status init(Server& server, const Config& config) {
     listeners += " tcp:" + tcp.address + "=" + tcp.map;
   }
   if (listeners.empty()) return core::config_error("no listeners: set lookupd_listen or lookupd_tcp_listen");
+  server.every(kIdleSweep, [] {
+    for (const auto& [name, map] : state.resolver->maps()) map->table->close_idle();
+  });
   if (settings->stats_interval.count() > 0)
     server.every(settings->stats_interval, [] { core::log::info("stats: {}", state.resolver->summary()); });
   std::string names;
@@ -82,6 +90,15 @@ core::Status reload(Server& server, const Config& config) {
   return core::ok_status();
 }
 
+// shutdown - the loop has ended: close every table's MySQL sessions (COM_QUIT,
+// so MariaDB counts no aborted client), then free the tables while the
+// event base they are bound to still exists.
+void shutdown() {
+  if (!state.resolver) return;
+  for (const auto& [name, map] : state.resolver->maps()) map->table->shutdown();
+  state.resolver.reset();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,5 +114,6 @@ int main(int argc, char** argv) {
                                             if (state.resolver)
                                               core::log::info("stats: {}", state.resolver->summary());
                                           },
+                                      .shutdown = shutdown,
                                   });
 }

@@ -57,32 +57,54 @@ void Resolver::unknown_map(std::string_view name) {
       core::log::printable(name), core::log::printable(name));
 }
 
-// resolve - stats map, unknown map, empty key, cache hit, or a (shared) table lookup.
+// cache_key - address maps fold keys as Postfix does for mysql:, so
+// differently cased requests share an entry - except where the answer
+// carries the caller's extension in its original case (propagating maps).
+const std::string& Resolver::cache_key(const Map& map, std::string_view key) {
+  scratch_.assign(key);
+  if (map.address && !map.propagate)
+    for (char& c : scratch_)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // as lowercase()
+  return scratch_;
+}
+
 void Resolver::resolve(std::string_view name, std::string_view key, Reply reply) {
-  if (name == kStatsMap) return reply(core::table::found(stats_.summary()));
+  if (auto now = try_now(name, key)) return reply(*now);
+  resolve_miss(name, key, std::move(reply));
+}
+
+// try_now - stats map, unknown map, empty key or a fresh cache hit.
+std::optional<core::table::LookupResult> Resolver::try_now(std::string_view name, std::string_view key) {
+  if (name == kStatsMap) return core::table::found(stats_.summary());
   auto it = maps_->find(name);
   if (it == maps_->end()) {
     unknown_map(name);
-    return reply(core::config_error("unknown map name"));
+    return core::config_error("unknown map name");
   }
   const auto& map = it->second;
   auto& counters = stats_.map(map->name);
   ++counters.requests;
   // Postfix's maps_find() never looks up an empty key ("null query"); answer
   // the same without bothering a table.
-  if (key.empty()) return reply(core::table::not_found());
-  // Address maps fold keys as Postfix does for mysql:, so differently cased
-  // requests share an entry - except where the answer carries the caller's
-  // extension in its original case (propagating maps).
-  std::string cache_key = map->address && !map->propagate ? lowercase(key) : std::string(key);
+  if (key.empty()) return core::table::not_found();
   auto& state = state_.at(map->name);
   if (state.cache->enabled()) {
-    auto hit = state.cache->get(cache_key, now_());
+    auto hit = state.cache->get(cache_key(*map, key), now_());
     if (hit.state == Cache::State::Fresh) {
       ++counters.hits;
-      return reply(hit.value ? core::table::found(*hit.value) : core::table::not_found());
+      return hit.value ? core::table::found(std::move(*hit.value)) : core::table::not_found();
     }
   }
+  return std::nullopt;
+}
+
+// resolve_miss - join an identical lookup in flight, or start one.
+void Resolver::resolve_miss(std::string_view name, std::string_view key, Reply reply) {
+  auto it = maps_->find(name);
+  if (it == maps_->end()) return reply(core::config_error("unknown map name"));  // not after try_now()
+  const auto& map = it->second;
+  auto& counters = stats_.map(map->name);
+  std::string cache_key = this->cache_key(*map, key);
   auto& waiters = pending_[pending_key(map->name, cache_key)];
   waiters.push_back(std::move(reply));
   if (waiters.size() > 1) {

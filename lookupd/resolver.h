@@ -29,11 +29,14 @@
 #include <vector>
 
 #include "core/table/table.h"
-#include "lookupd/cache.h"
+#include "core/cache/cache.h"
 #include "lookupd/settings.h"
 #include "lookupd/stats.h"
 
 namespace lookupd {
+
+using core::cache::Cache;  // moved from lookupd/ to core/cache/ for policyd
+using core::cache::Clock;
 
 class Resolver {
  public:
@@ -49,8 +52,16 @@ class Resolver {
   void set_maps(std::shared_ptr<const MapSet> maps, AddressPolicy policy);
   const MapSet& maps() const { return *maps_; }
 
-  // resolve - answer KEY in map NAME through REPLY (see above).
+  // resolve - answer KEY in map NAME through REPLY (see above): try_now(),
+  // else resolve_miss().
   void resolve(std::string_view name, std::string_view key, Reply reply);
+  // try_now - the answer when it needs no table (the stats map, an unknown
+  // map, an empty key, a fresh cache hit), counted as resolve() counts it;
+  // nullopt means: call resolve_miss() with the same NAME and KEY next.
+  // The sessions' fast path: no callback is built for a cache hit.
+  std::optional<core::table::LookupResult> try_now(std::string_view name, std::string_view key);
+  // resolve_miss - the table lookup after try_now() returned nullopt.
+  void resolve_miss(std::string_view name, std::string_view key, Reply reply);
 
   const Stats& stats() const { return stats_; }
   std::string summary() const { return stats_.summary(); }
@@ -72,6 +83,8 @@ class Resolver {
   core::table::LookupResult on_error(const std::string& name, MapState& state, MapCounters& c,
                                      const std::string& key, const core::Error& error);
   void unknown_map(std::string_view name);
+  // cache_key - KEY as MAP's cache stores it, in scratch_.
+  const std::string& cache_key(const Map& map, std::string_view key);
 
   AddressPolicy policy_;
   Submit submit_;
@@ -82,6 +95,7 @@ class Resolver {
   std::unordered_map<std::string, std::vector<Reply>> pending_;
   std::set<std::string, std::less<>> unknown_logged_;
   Stats stats_;
+  std::string scratch_;  // cache_key()'s buffer: no allocation per request
 };
 
 }  // namespace lookupd

@@ -17,27 +17,19 @@ std::string socketmap_reply(const core::table::LookupResult& r) {
   return core::proto::encode_netstring(core::proto::socketmap_answer(r));
 }
 
-// answer - ask the resolver and write the encoded reply; pause input only
-// when the answer is not available at once.
+// answer - write the encoded reply at once when the resolver has it (cache
+// hit: no callback, no pause); else pause input until the lookup answers.
 void answer(Resolver& resolver, const ConnPtr& conn, std::string_view map, std::string_view key,
             Encode encode) {
-  struct Pending {
-    bool replied = false;
-    bool paused = false;
-  };
-  auto pending = std::make_shared<Pending>();
+  if (auto now = resolver.try_now(map, key)) return conn->write(encode(*now));
+  conn->pause_input();
   std::weak_ptr<core::server::Connection> weak = conn;
-  resolver.resolve(map, key, [weak, pending, encode](const core::table::LookupResult& r) {
-    pending->replied = true;
+  resolver.resolve_miss(map, key, [weak, encode](const core::table::LookupResult& r) {
     auto c = weak.lock();
     if (!c || c->closed()) return;
     c->write(encode(r));
-    if (pending->paused) c->resume_input();
+    c->resume_input();  // may run inside resolve_miss (an answer needing no I/O): fine
   });
-  if (!pending->replied) {
-    pending->paused = true;
-    conn->pause_input();
-  }
 }
 
 }  // namespace

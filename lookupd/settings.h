@@ -23,9 +23,12 @@
 #include "core/config/config.h"
 #include "core/table/table.h"
 #include "lookupd/address.h"
-#include "lookupd/cache.h"
+#include "core/cache/cache.h"
 
 namespace lookupd {
+
+using core::cache::Cache;  // moved from lookupd/ to core/cache/ for policyd
+using core::cache::Clock;
 
 // The socketmap name that answers with the counter summary instead of a table.
 inline constexpr std::string_view kStatsMap = "__stats";

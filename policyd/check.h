@@ -5,6 +5,11 @@
 // A Check is plain blocking code: it reads the request, looks keys up in
 // tables opened through CheckContext::open_tables, and answers a Verdict or
 // "no opinion" (nullopt: the next check runs; when none answers, DUNNO).
+// Checks run in the order of checks.cc (one row per check). REJECT, DEFER,
+// DEFER_IF_PERMIT and HOLD verdicts end the request. An OK verdict does not:
+// it is kept while the later checks still run (a client allowed to relay
+// must still meet the quota and rate checks), and answered when no later
+// check objects. A DUNNO verdict counts as no opinion (pipeline.h).
 //
 // Two passes, so warm requests never leave the event loop: policyd first
 // runs a request's checks on the loop thread with blocking_allowed() false.

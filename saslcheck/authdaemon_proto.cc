@@ -57,6 +57,39 @@ bool parse_auth_payload(std::string_view payload, AuthdaemonRequest& req, std::s
   return true;  // other authtypes are answered FAIL by the caller
 }
 
+// parse_passwd - "<service>\t<userid>\t<old>\t<new>"; Courier answers FAIL
+// (not silence) to a PASSWD it cannot use, so problems go to REQ.invalid.
+void parse_passwd(std::string_view arg, AuthdaemonRequest& req) {
+  req.command = AuthdaemonRequest::Command::Passwd;
+  for (char c : arg) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      req.invalid = "control character in PASSWD request";
+      return;
+    }
+  }
+  std::string_view f[4];
+  for (int i = 0; i < 3; ++i) {
+    size_t tab = arg.find('\t');
+    if (tab == std::string_view::npos) {
+      req.invalid = "PASSWD request with fewer than 4 fields";
+      return;
+    }
+    f[i] = arg.substr(0, tab);
+    arg.remove_prefix(tab + 1);
+  }
+  f[3] = arg;
+  if (f[3].find('\t') != std::string_view::npos) {
+    req.invalid = "PASSWD request with more than 4 fields";
+    return;
+  }
+  req.service = std::string(f[0]);
+  req.user = std::string(f[1]);
+  req.password = std::string(f[2]);
+  req.new_password = std::string(f[3]);
+  if (req.user.empty() || req.password.empty() || req.new_password.empty())
+    req.invalid = "PASSWD request with an empty field";
+}
+
 }  // namespace
 
 // parse_authdaemon - meta lines, then the command line, then (AUTH) the payload.
@@ -92,6 +125,17 @@ AuthdaemonParse parse_authdaemon(std::string_view input) {
       out.consumed = pos;
       return out;
     }
+    if (cmd == "ENUMERATE" || cmd == "PASSWD") {
+      if (cmd == "ENUMERATE") {
+        if (!arg.empty()) return fail("ENUMERATE with an argument");
+        out.request.command = AuthdaemonRequest::Command::Enumerate;
+      } else {
+        parse_passwd(arg, out.request);
+      }
+      out.kind = Kind::Request;
+      out.consumed = pos;
+      return out;
+    }
     if (cmd != "AUTH") return fail("unknown command");
     if (arg.empty() || arg.size() > 5) return fail("bad AUTH length");
     size_t n = 0;
@@ -108,6 +152,17 @@ AuthdaemonParse parse_authdaemon(std::string_view input) {
     out.consumed = pos + n;
     return out;
   }
+}
+
+std::string authdaemon_enumerate_line(std::string_view name, std::string_view uid, std::string_view gid,
+                                      std::string_view home, std::string_view maildir, std::string_view options) {
+  std::string out;
+  for (std::string_view v : {name, uid, gid, home, maildir, options}) {
+    if (!out.empty()) out += '\t';
+    for (char c : v) out += (c == '\t' || c == '\n' || c == '\r' || c == '\0') ? '?' : c;
+  }
+  out += '\n';
+  return out;
 }
 
 std::string authdaemon_success(const std::vector<std::pair<std::string, std::string>>& fields) {

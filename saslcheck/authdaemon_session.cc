@@ -36,11 +36,16 @@ size_t AuthdaemonSession::on_input(const ConnPtr& conn, std::string_view input) 
   }
   // No pause_input(): done_ swallows whatever follows (Cyrus's uncounted
   // "\n"), and not toggling reading saves two epoll_ctl calls per login.
-  handle(conn, std::move(p.request));
+  if (p.request.command == AuthdaemonRequest::Command::Passwd)
+    authdaemon_passwd(service_, conn, std::move(p.request));
+  else if (p.request.command == AuthdaemonRequest::Command::Enumerate)
+    authdaemon_enumerate(service_, conn);
+  else
+    handle(conn, std::move(p.request));
   return input.size();
 }
 
-// handle - verify REQ on a worker, then reply (or close on a temporary failure).
+// handle - AUTH or PRE: verify REQ on a worker, then reply (or close on a temporary failure).
 void AuthdaemonSession::handle(const ConnPtr& conn, AuthdaemonRequest in) {
   auto req = std::make_shared<AuthdaemonRequest>(std::move(in));
   auto ans = std::make_shared<Answer>();

@@ -31,13 +31,29 @@ core::Result<std::shared_ptr<Verifier>> open_verifier(const core::config::Config
 }
 
 // init - open tables, bind the listeners, prune the throttle every minute.
+namespace {
+
+// open_accounts - the PASSWD/ENUMERATE store, or null when not configured.
+core::Result<std::shared_ptr<AccountStore>> open_accounts(const Settings& s) {
+  if (s.account_database.empty()) return std::shared_ptr<AccountStore>();
+  auto a = open_mysql_accounts(s.account_database);
+  if (!a) return a.error();
+  return std::shared_ptr<AccountStore>(std::move(*a));
+}
+
+}  // namespace
+
 core::Status init(core::server::Server& server, const core::config::Config& config) {
   auto s = load_settings(config);
   if (!s) return s.error();
   auto v = open_verifier(config, *s);
   if (!v) return v.error();
+  auto accounts = open_accounts(*s);
+  if (!accounts) return accounts.error();
   service.server = &server;
   service.verifier = *v;
+  service.accounts = *accounts;
+  service.passwd = s->passwd;
   service.throttle = Throttle(s->throttle);
   service.dovecot_cram_md5 = s->dovecot_cram_md5;
   auto opts = server.listen_options();
@@ -69,7 +85,11 @@ core::Status reload(core::server::Server&, const core::config::Config& config) {
   if (!s) return s.error();
   auto v = open_verifier(config, *s);
   if (!v) return v.error();
+  auto accounts = open_accounts(*s);
+  if (!accounts) return accounts.error();
   service.verifier = *v;
+  service.accounts = *accounts;
+  service.passwd = s->passwd;
   service.throttle = Throttle(s->throttle);
   core::log::info("reloaded");
   return core::ok_status();

@@ -28,6 +28,16 @@ constexpr std::array kParamTable = {
     // Found password rows are reused this long (0 = query every login). A
     // changed password takes effect after at most this long.
     ParamSpec{"saslcheck_cache_ttl", "5s"},
+    // authdaemond PASSWD and ENUMERATE: a mysql_table(5) file whose connection
+    // parameters reach the Postfix Admin database (its query is ignored; the
+    // user needs SELECT on mailbox and domain, and UPDATE on mailbox for
+    // PASSWD). "" = ENUMERATE closes without a listing, PASSWD answers FAIL.
+    ParamSpec{"saslcheck_account_database", ""},
+    // Let authdaemond clients change passwords (PASSWD): off by default.
+    ParamSpec{"saslcheck_passwd_enable", "no"},
+    // Scheme of the new stored value, as for saslcheck -H (MD5-CRYPT writes
+    // {MD5-CRYPT}$1$..., read by Dovecot, Postfix Admin and saslcheck).
+    ParamSpec{"saslcheck_passwd_scheme", "MD5-CRYPT"},
     ParamSpec{"saslcheck_uid", "5000"},
     ParamSpec{"saslcheck_gid", "5000"},
     ParamSpec{"saslcheck_home", "/var/vmail"},
@@ -57,6 +67,15 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   auto cram = c.get_bool("saslcheck_dovecot_cram_md5");
   if (!cram) return cram.error();
   s.dovecot_cram_md5 = *cram;
+  s.account_database = c.get("saslcheck_account_database");
+  auto passwd = c.get_bool("saslcheck_passwd_enable");
+  if (!passwd) return passwd.error();
+  s.passwd.enabled = *passwd;
+  s.passwd.scheme = c.get("saslcheck_passwd_scheme");
+  if (auto h = make_hash(s.passwd.scheme, "probe"); !h)
+    return core::config_error("saslcheck_passwd_scheme: " + h.error().text);
+  if (s.passwd.enabled && s.account_database.empty())
+    return core::config_error("saslcheck_passwd_enable = yes needs saslcheck_account_database");
   auto uid = c.get_int("saslcheck_uid", 0, 4294967294LL);
   if (!uid) return uid.error();
   auto gid = c.get_int("saslcheck_gid", 0, 4294967294LL);

@@ -10,6 +10,7 @@
 
 #include "core/base/result.h"
 #include "core/config/config.h"
+#include "saslcheck/accounts.h"
 #include "saslcheck/throttle.h"
 #include "saslcheck/verifier.h"
 
@@ -23,6 +24,8 @@ struct Settings {
   std::string password_maps;                // saslcheck_password_maps
   std::string mailbox_maps;                 // saslcheck_mailbox_maps
   bool dovecot_cram_md5 = false;            // saslcheck_dovecot_cram_md5: offer CRAM-MD5
+  std::string account_database;             // saslcheck_account_database: PASSWD/ENUMERATE (.cf path)
+  PasswdOptions passwd;                     // saslcheck_passwd_enable, saslcheck_passwd_scheme
   VerifierOptions verifier;
   Throttle::Options throttle;
 };

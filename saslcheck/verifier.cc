@@ -99,7 +99,7 @@ Answer Verifier::success(const std::string& login, const Row& row) {
   a.login = login;
   std::string home = get("HOME", options_.home);
   std::string maildir = get("MAILDIR", "");
-  if (!maildir.empty() && maildir[0] != '/') maildir = home + (home.ends_with("/") ? "" : "/") + maildir;
+  maildir = maildir_path(home, maildir);
   if (auto u = get("USERNAME", ""); !u.empty()) a.fields.emplace_back("USERNAME", u);
   a.fields.emplace_back("UID", get("UID", options_.uid));
   a.fields.emplace_back("GID", get("GID", options_.gid));
@@ -110,6 +110,16 @@ Answer Verifier::success(const std::string& login, const Row& row) {
   if (auto q = get("QUOTA", ""); !q.empty() && q != "0") a.fields.emplace_back("QUOTA", q);
   if (auto o = get("OPTIONS", ""); !o.empty()) a.fields.emplace_back("OPTIONS", o);
   return a;
+}
+
+std::string Verifier::maildir_path(const std::string& home, const std::string& maildir) {
+  if (maildir.empty() || maildir[0] == '/') return maildir;
+  return home + (home.ends_with("/") ? "" : "/") + maildir;
+}
+
+void Verifier::forget(const std::string& login) {
+  std::lock_guard lock(cache_mu_);
+  cache_.erase(login);
 }
 
 // dummy - a dummy of SEEN's scheme and cost (recomputed when that changes).

@@ -63,6 +63,11 @@ class Verifier {
   Answer lookup(std::string_view login);
   // check_cram - HMAC-MD5(cleartext, CHALLENGE) == HEX_DIGEST (case-insensitive).
   Answer check_cram(std::string_view login, std::string_view challenge, std::string_view hex_digest);
+  // forget - drop LOGIN's cached row (after its password changed).
+  void forget(const std::string& login);
+  const VerifierOptions& options() const { return options_; }
+  // maildir_path - MAILDIR as replied: relative ones below HOME.
+  static std::string maildir_path(const std::string& home, const std::string& maildir);
 
  private:
   struct Row {

@@ -8,14 +8,23 @@
 #include <optional>
 
 #include "core/log/log.h"
-#include "vdelivery/domain_usage.h"
+#include "core/mailbox/domain_usage.h"
+#include "core/mailbox/recipient.h"
 #include "vdelivery/header_scan.h"
 #include "vdelivery/maildir.h"
 #include "vdelivery/quota.h"
-#include "vdelivery/recipient.h"
 #include "vdelivery/warning.h"
 
 namespace vdelivery {
+
+using core::mailbox::Address;
+using core::mailbox::domain_cap;
+using core::mailbox::DomainUsage;
+using core::mailbox::extension_folder;
+using core::mailbox::find_mailbox;
+using core::mailbox::maildir_path;
+using core::mailbox::split_address;
+
 namespace {
 
 UniqueName unique_name() {
@@ -45,15 +54,12 @@ Outcome over_quota_outcome(const Settings& s, const QuotaSpec& limit, int64_t si
 std::optional<Outcome> check_domain(const Settings& s, Tables& t, const Address& a, int64_t size,
                                     const QuotaSpec& limit) {
   if (!t.domain_quota) return std::nullopt;
-  auto r = t.domain_quota->lookup("@" + a.domain);
-  if (!r) return from_error(r.error());
-  if (!*r) return std::nullopt;
-  auto cap = parse_limit(**r);
+  auto cap = domain_cap(*t.domain_quota, a.domain);
   if (!cap) return from_error(cap.error());
-  if (!*cap || (*cap)->bytes <= 0) return std::nullopt;
+  if (*cap <= 0) return std::nullopt;
   auto used = DomainUsage(s.domain_usage_directory, a.domain).read();
   if (!used) return from_error(used.error());
-  if (used->bytes + size > (*cap)->bytes)
+  if (used->bytes + size > *cap)
     return over_quota_outcome(s, limit, size, "domain " + a.domain + " storage limit reached");
   return std::nullopt;
 }

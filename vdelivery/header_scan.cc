@@ -20,6 +20,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+}  // namespace
+
 // unfold - a folded field value on one line.
 std::string unfold(std::string_view value) {
   std::string out;
@@ -28,8 +30,6 @@ std::string unfold(std::string_view value) {
     if (c != '\r' && c != '\n') out.push_back(c);
   return std::string(trim(out));
 }
-
-}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -44,7 +44,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // scan_header - walk the header line by line; a field is its first line plus
 // the continuation lines (starting with SP or HTAB) after it.
-HeaderInfo scan_header(std::string_view message, size_t max_fields) {
+HeaderInfo scan_header(std::string_view message, size_t max_fields, const FieldSink* sink) {
   HeaderInfo info;
   size_t pos = 0;
   size_t fields = 0;
@@ -68,6 +68,7 @@ HeaderInfo scan_header(std::string_view message, size_t max_fields) {
     std::string_view value = message.substr(pos + name_len + 1, end - pos - name_len - 1);
     if (iequals(name, "Return-Path")) info.has_return_path = true;
     if (iequals(name, "Delivered-To")) info.delivered_to.push_back(unfold(value));
+    if (sink) (*sink)(name, value);
     pos = end;
     info.header_end = pos;
   }

@@ -11,6 +11,7 @@
 // strings are copies. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,15 @@ struct HeaderInfo {
   std::vector<std::string> delivered_to;  // values, in order
 };
 
-// scan_header - scan MESSAGE's header. MAX_FIELDS bounds the work on hostile input.
-HeaderInfo scan_header(std::string_view message, size_t max_fields = 10000);
+// Receives every field's name and raw value (folding kept), in order.
+using FieldSink = std::function<void(std::string_view name, std::string_view raw_value)>;
+
+// scan_header - scan MESSAGE's header. MAX_FIELDS bounds the work on hostile
+// input. SINK (optional) sees every field (the vacation rules need more fields).
+HeaderInfo scan_header(std::string_view message, size_t max_fields = 10000, const FieldSink* sink = nullptr);
+
+// unfold - a folded field value on one line (CR/LF removed), trimmed.
+std::string unfold(std::string_view value);
 
 // iequals - ASCII case-insensitive equality (addresses, header names).
 bool iequals(std::string_view a, std::string_view b);

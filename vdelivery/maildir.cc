@@ -33,20 +33,6 @@ std::string new_name(const UniqueName& u, dev_t dev, ino_t ino, int64_t size) {
                      static_cast<uint64_t>(ino), u.host, size);
 }
 
-std::optional<int64_t> name_size(std::string_view name) {
-  size_t slash = name.rfind('/');
-  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  size_t p = name.find(",S=");
-  if (p == std::string_view::npos) return std::nullopt;
-  const char* b = name.data() + p + 3;
-  const char* e = name.data() + name.size();
-  int64_t v = 0;
-  auto [q, ec] = std::from_chars(b, e, v);
-  if (ec != std::errc() || q == b || v < 0) return std::nullopt;
-  if (q != e && *q != ':' && *q != ',') return std::nullopt;
-  return v;
-}
-
 // make_dirs - mkdir -p with mode 0700; an existing directory is fine.
 static int make_dirs(const std::string& path) {
   if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return 0;

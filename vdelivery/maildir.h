@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/mailbox/usage_scan.h"
 #include "vdelivery/status.h"
 
 namespace vdelivery {
@@ -35,9 +36,8 @@ std::string escape_host(std::string_view host);
 std::string tmp_name(const UniqueName& u);
 // new_name - "<sec>.M<usec>P<pid>V<devhex>I<inohex>.<host>,S=<size>".
 std::string new_name(const UniqueName& u, dev_t dev, ino_t ino, int64_t size);
-// name_size - the size from a ",S=<n>" field (Dovecot's rule: the first S=,
-// digits ended by ':', ',' or the end); nullopt when there is none.
-std::optional<int64_t> name_size(std::string_view name);
+// name_size - core/mailbox/usage_scan.h (the recount reads it too).
+using core::mailbox::name_size;
 
 // ensure_maildir - make DIR/{cur,new,tmp} (and missing parents) mode 0700.
 // FOLDER (a Maildir++ ".name" folder) also gets its maildirfolder file.

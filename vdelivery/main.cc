@@ -14,6 +14,7 @@
 #include "vdelivery/command_line.h"
 #include "vdelivery/deliver.h"
 #include "vdelivery/settings.h"
+#include "vdelivery/vacation.h"
 
 namespace {
 
@@ -94,5 +95,7 @@ int main(int argc, char** argv) {
   Outcome outcome = read_stdin(message) ? vdelivery::deliver(*settings, *tables, cl->request, message, report)
                                         : vdelivery::from_errno(errno, "read message from stdin");
   vdelivery::log_delivery(cl->request, outcome, report);
+  // Only after a delivery; it never changes the outcome (vacation.h).
+  if (outcome.delivered()) vdelivery::maybe_send_vacation(*settings, cl->request, message);
   return finish(outcome);
 }

@@ -18,29 +18,20 @@
 
 #include "core/base/result.h"
 #include "core/table/table.h"
-#include "vdelivery/maildirsize.h"
+#include "core/mailbox/maildirsize.h"
+#include "core/mailbox/quota_limit.h"
+#include "core/mailbox/usage_scan.h"
 
 namespace vdelivery {
 
-struct QuotaOptions {
-  bool inbox_only = false;
-  bool trash_count = false;
-  std::string trash_name = ".Trash";
-  std::chrono::seconds lock_timeout{10};
-};
-
-// parse_limit - a quota_maps value: bytes ("10240000"), or "NS[,MC]". A
-// negative number means "use the default" (Postfix Admin's -1): nullopt.
-core::Result<std::optional<QuotaSpec>> parse_limit(std::string_view value);
-
-// resolve_limit - quota_maps for ADDRESS, then "@DOMAIN", then DEFAULT_BYTES.
-// A lookup error is returned (the caller defers), never treated as "none".
-core::Result<QuotaSpec> resolve_limit(core::table::Table* maps, std::string_view address,
-                                      std::string_view domain, int64_t default_bytes);
-
-// recount_usage - scan ROOT as Maildir++ (never tmp/). Files without a
-// usable ,S= are stat()ed; files that vanish are skipped.
-core::Result<Usage> recount_usage(const std::string& root, const QuotaOptions& options);
+// The read side lives in core/mailbox (policyd reads the same facts).
+using core::mailbox::MaildirSize;
+using core::mailbox::QuotaOptions;
+using core::mailbox::QuotaSpec;
+using core::mailbox::Usage;
+using core::mailbox::parse_limit;
+using core::mailbox::recount_usage;
+using core::mailbox::resolve_limit;
 
 struct QuotaCheck {
   Usage usage;        // before this delivery

@@ -3,10 +3,12 @@
 
 #include <array>
 
+#include "core/mailbox/domain_usage.h"
+
 namespace vdelivery {
 namespace {
 
-constexpr std::array<core::config::ParamSpec, 19> kParamTable{{
+constexpr std::array<core::config::ParamSpec, 25> kParamTable{{
     {"mailbox_base", ""},
     {"mailbox_maps", ""},
     {"quota_maps", ""},
@@ -26,6 +28,12 @@ constexpr std::array<core::config::ParamSpec, 19> kParamTable{{
     {"vdelivery_domain_usage_directory", ""},
     {"vdelivery_fsync", "yes"},
     {"vdelivery_lock_timeout", "10s"},
+    {"vdelivery_vacation", "no"},
+    {"vdelivery_vacation_database", ""},
+    {"vdelivery_vacation_require_to", "yes"},
+    {"vdelivery_vacation_charset", "utf-8"},
+    {"vdelivery_vacation_timeout", "30s"},
+    {"vdelivery_sendmail_path", "/usr/sbin/sendmail"},
 }};
 
 // Other programs' parameters may share vmailkit.cf.
@@ -49,8 +57,7 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   s.trash_name = c.get("vdelivery_trash_name");
   s.overquota_message = c.get("vdelivery_overquota_message");
   s.domain_quota_maps = c.get("vdelivery_domain_quota_maps");
-  s.domain_usage_directory = c.get("vdelivery_domain_usage_directory");
-  if (s.domain_usage_directory.empty()) s.domain_usage_directory = s.mailbox_base + "/.vdelivery-domains";
+  s.domain_usage_directory = core::mailbox::domain_usage_directory(c.get("vdelivery_domain_usage_directory"), s.mailbox_base);
   auto q = c.get_size("default_quota");
   if (!q) return q.error();
   s.default_quota = *q;
@@ -63,6 +70,7 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
   auto t = c.get_time("vdelivery_lock_timeout");
   if (!t) return t.error();
   s.lock_timeout = *t;
+  if (auto st = load_vacation_settings(c, s); !st) return st.error();
   struct Flag {
     std::string_view name;
     bool* dest;
@@ -72,11 +80,16 @@ core::Result<Settings> load_settings(const core::config::Config& c) {
         Flag{"vdelivery_add_delivered_to", &s.add_delivered_to},
         Flag{"vdelivery_quota_inbox_only", &s.quota_inbox_only},
         Flag{"vdelivery_trash_count", &s.trash_count},
-        Flag{"vdelivery_overquota_bounce", &s.overquota_bounce}, Flag{"vdelivery_fsync", &s.fsync}}) {
+        Flag{"vdelivery_overquota_bounce", &s.overquota_bounce}, Flag{"vdelivery_fsync", &s.fsync},
+        Flag{"vdelivery_vacation", &s.vacation}, Flag{"vdelivery_vacation_require_to", &s.vacation_require_to}}) {
     auto b = c.get_bool(f.name);
     if (!b) return b.error();
     *f.dest = *b;
   }
+  if (s.vacation && s.vacation_database.empty())
+    return core::config_error(
+        "vdelivery_vacation = yes needs vdelivery_vacation_database (a mysql_table(5) file for Postfix Admin's "
+        "database)");
   return s;
 }
 

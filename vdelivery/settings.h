@@ -24,6 +24,12 @@
 // live ("" = $mailbox_base/.vdelivery-domains) vdelivery_fsync                        yes      no only for
 // benchmarks on throwaway disks vdelivery_lock_timeout                 10s      maildirsize recalculation
 // lock wait, then defer
+// vdelivery_vacation                     no       yes: Postfix Admin vacation replies (vacation.h)
+// vdelivery_vacation_database            ""       mysql_table(5) file: connection to that database
+// vdelivery_vacation_require_to          yes      reply only when a user's address is in To/Cc
+// vdelivery_vacation_charset             utf-8    or iso-2022-jp (RFC 1468; falls back to UTF-8)
+// vdelivery_vacation_timeout             30s      sendmail is killed after this long
+// vdelivery_sendmail_path                /usr/sbin/sendmail (path [fixed arguments], no shell)
 //
 // Errors are Config errors naming the parameter. Thread-safe after loading.
 #pragma once
@@ -63,7 +69,17 @@ struct Settings {
   std::string domain_usage_directory;
   bool fsync = true;
   std::chrono::seconds lock_timeout{10};
+  // Vacation replies (vacation.h).
+  bool vacation = false;
+  std::string vacation_database;  // mysql_table(5) file: connection to Postfix Admin's database
+  bool vacation_require_to = true;
+  bool vacation_iso2022jp = false;  // vdelivery_vacation_charset = iso-2022-jp
+  std::chrono::seconds vacation_timeout{30};
+  std::string sendmail_path = "/usr/sbin/sendmail";
 };
+
+// load_vacation_settings - the vdelivery_vacation_* strings (vacation_settings.cc).
+core::Status load_vacation_settings(const core::config::Config& config, Settings& settings);
 
 // load_settings - read and check every parameter.
 core::Result<Settings> load_settings(const core::config::Config& config);

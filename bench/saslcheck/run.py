@@ -10,12 +10,16 @@ it runs in a private mount namespace with its own /etc/courier and
 /run/courier/authdaemon). Every server it starts is stopped by PID.
 
     python3 bench/saslcheck/run.py [--seconds 5] [--users 500] [--courier-daemons 5]
-Prints a Markdown table.
+Prints a Markdown table, then the CPU time each login costs (client, and
+server plus MariaDB), read from /proc and getrusage around each point: when
+the machine is CPU-bound, the ratio to Courier cannot exceed Courier's whole
+cost per login over saslcheck's floor (one md5crypt plus the client's share).
 """
 
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -93,6 +97,13 @@ class Courier:
     def socket(self):
         return os.path.join(self.run, "socket")
 
+    def pids(self):
+        """authdaemond and its forked daemons (our process group)."""
+        if not self.proc:
+            return []
+        r = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(p) for p in r.stdout.split()]
+
     def start(self):
         cmd = ("mount --bind %s /etc/courier && mkdir -p /run/courier/authdaemon && "
                "mount --bind %s /run/courier/authdaemon && exec %s" % (self.etc, self.run, COURIER))
@@ -112,10 +123,34 @@ class Courier:
         self.proc = None
 
 
-def bench(socket_path, users, clients, seconds):
+def cpu_seconds(pids):
+    """user+system CPU of every thread of PIDS so far (gone processes count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            for tid in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def bench(socket_path, users, clients, seconds, server_pids=()):
+    """One point; with SERVER_PIDS also client_cpu_us / server_cpu_us per successful login."""
+    pids = list(server_pids() if callable(server_pids) else server_pids)
+    srv0, cli0 = cpu_seconds(pids), resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run([AUTHBENCH, socket_path, users, str(clients), str(seconds)], capture_output=True,
                        text=True, timeout=seconds + 120)
-    return dict(re.findall(r"(\w+)=([\d.]+)", r.stdout))
+    srv1, cli1 = cpu_seconds(pids), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = dict(re.findall(r"(\w+)=([\d.]+)", r.stdout))
+    ok = int(out.get("ok", 0))
+    if pids and ok:
+        cli = (cli1.ru_utime - cli0.ru_utime) + (cli1.ru_stime - cli0.ru_stime)
+        out["client_cpu_us"] = cli * 1e6 / ok
+        out["server_cpu_us"] = (srv1 - srv0) * 1e6 / ok
+    return out
 
 
 def main():
@@ -146,8 +181,8 @@ def main():
         rows = []
         for n in [int(x) for x in a.clients.split(",")]:
             # Interleaved, so both servers see the same background load.
-            c = bench(courier.socket, users, n, a.seconds)
-            s = bench(sc.socket, users, n, a.seconds)
+            c = bench(courier.socket, users, n, a.seconds, lambda: courier.pids() + [db.pid])
+            s = bench(sc.socket, users, n, a.seconds, [sc.proc.pid, db.pid])
             rows.append((n, s, c))
         ceils.append(measure_ceiling())
         ceil = min(ceils, key=lambda x: float(x["ceiling_per_s"]))
@@ -167,6 +202,25 @@ def main():
                 s.get("errors"), c.get("errors")))
             if int(s.get("fail", 0)) or int(c.get("fail", 0)):
                 print("  (FAIL replies: saslcheck %s, Courier %s)" % (s.get("fail"), c.get("fail")))
+        # CPU time of one md5crypt (not wall time, which other jobs inflate); the
+        # smallest seen, so the floor is the one most in saslcheck's favour.
+        md5 = min(float(c["md5crypt_cpu_us"]) for c in ceils)
+        print("\nCPU per login (us; server includes MariaDB). Floor: one md5crypt's CPU time (%.1f us) + saslcheck's client "
+              "share; Courier's total over that floor is the most any server could reach against Courier on a "
+              "CPU-bound machine.\n" % md5)
+        print("| clients | client s | server s | total s | client c | server c | total c | floor | "
+              "max ratio | measured ratio |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for n, s, c in rows:
+            if "server_cpu_us" not in s or "server_cpu_us" not in c:
+                continue
+            ts = s["client_cpu_us"] + s["server_cpu_us"]
+            tc = c["client_cpu_us"] + c["server_cpu_us"]
+            floor = md5 + s["client_cpu_us"]
+            sr, cr = float(s.get("rate", 0)), float(c.get("rate", 0))
+            print("| %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f |" % (
+                n, s["client_cpu_us"], s["server_cpu_us"], ts, c["client_cpu_us"], c["server_cpu_us"], tc, floor,
+                tc / floor, sr / cr if cr else float("inf")))
     finally:
         for x in (courier,):
             if x:

@@ -5,12 +5,16 @@ messages into a Maildir that already holds 100 and 20,000 messages, quota
 on everywhere. Not a timed test: it prints figures and ratios.
 
     python3 bench/vdelivery/bench.py [--build build] [--runs 200] [--sizes 100,20000] [--no-fsync]
+                                     [--baseline path/to/other/vdelivery]
 
 Each agent runs as nobody (dovecot-lda refuses root without -d), spawned by
 build/bench/vdelivery/spawn_timer (posix_spawn, no shell). Every agent gets
 its own maildir, pre-filled with the same number of 4 KiB messages and a
 correct one-line maildirsize (limit 1 GiB) so quota is enforced from the
-first delivery. Figures are the median per delivery. Missing agents are
+first delivery. Figures are the median per delivery. Two floors run in the
+same rounds: floor-exec (/bin/true: spawning a process) and floor-durable
+(durable_floor: write, fsync the file, link into new/, fsync new/, nothing
+else), so "vdelivery above the durable floor" is vdelivery's own overhead. Missing agents are
 reported and skipped. Needs root (chown, dropping to nobody).
 """
 
@@ -43,7 +47,7 @@ def prefill(maildir, count, uid, gid):
             os.chown(os.path.join(root, n), uid, gid)
 
 
-def agents(work, build, fsync):
+def agents(work, build, fsync, baseline=None):
     """name -> (argv, env) for each agent, after writing its config."""
     a = {}
     vd = os.path.join(build, "vdelivery", "vdelivery")
@@ -55,6 +59,14 @@ def agents(work, build, fsync):
                     os.path.join(work, "vdelivery"), LIMIT, os.path.join(work, "vdelivery.log"),
                     "yes" if fsync else "no"))
     a["vdelivery"] = ([vd, "-c", etc, "-f", "bench@example.net", "joe@example.com"], {})
+    if baseline:  # another vdelivery binary (e.g. from main), same config, its own maildir
+        etc_b = os.path.join(work, "vd-base-etc")
+        os.makedirs(etc_b)
+        with open(os.path.join(etc, "vmailkit.cf")) as src, open(os.path.join(etc_b, "vmailkit.cf"), "w") as f:
+            f.write(src.read().replace("mailbox_base = " + os.path.join(work, "vdelivery"),
+                                       "mailbox_base = " + os.path.join(work, "vdelivery-base")))
+        a["vdelivery-base"] = ([os.path.abspath(baseline), "-c", etc_b, "-f", "bench@example.net",
+                                "joe@example.com"], {})
     lda = "/usr/lib/dovecot/dovecot-lda"
     if os.access(lda, os.X_OK):
         conf = os.path.join(work, "dovecot.conf")
@@ -73,6 +85,12 @@ def agents(work, build, fsync):
             f.write('to "%s/"\n' % os.path.join(work, "maildrop", "Maildir"))
         os.chmod(mf, 0o600)
         a["maildrop"] = ([md, mf], {"HOME": os.path.join(work, "maildrop"), "MAILDIRQUOTA": "%dS" % LIMIT})
+    # Floors, measured in the same rounds: a process that does nothing, and
+    # the durable minimum (write, fsync file, link into new/, fsync new/).
+    a["floor-exec"] = (["/bin/true"], {})
+    fl = os.path.join(build, "bench", "vdelivery", "durable_floor")
+    if os.access(fl, os.X_OK):
+        a["floor-durable"] = ([fl, os.path.join(work, "floor-durable", "Maildir")], {})
     return a
 
 
@@ -82,6 +100,7 @@ def main():
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--sizes", default="100,20000")
     ap.add_argument("--no-fsync", action="store_true")
+    ap.add_argument("--baseline", help="another vdelivery binary to run beside this one (vdelivery-base)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     timer = os.path.join(build, "bench", "vdelivery", "spawn_timer")
@@ -96,7 +115,7 @@ def main():
         for log in ("vdelivery.log", "lda.log"):
             open(os.path.join(work, log), "w").close()
             os.chown(os.path.join(work, log), pw.pw_uid, pw.pw_gid)
-        table = agents(work, build, not args.no_fsync)
+        table = agents(work, build, not args.no_fsync, args.baseline)
         os.chown(os.path.join(work, "mailfilter"), pw.pw_uid, pw.pw_gid) if "maildrop" in table else None
         for size in [int(s) for s in args.sizes.split(",")]:
             for name in table:
@@ -135,10 +154,15 @@ def main():
             if len(sizes) == 2 and all((name, s) in results for s in sizes):
                 flat = "  %d/%d ratio %.2f" % (sizes[1], sizes[0], results[(name, sizes[1])] / results[(name, sizes[0])])
             print("  %-12s %s%s" % (name, " ".join(row), flat))
-        for other in ("maildrop", "dovecot-lda"):
-            for s in sizes:
-                if ("vdelivery", s) in results and (other, s) in results:
-                    print("  vdelivery/%s at %d msgs: %.2f" % (other, s, results[("vdelivery", s)] / results[(other, s)]))
+        for agent in ("vdelivery", "floor-durable"):
+            for other in ("maildrop", "dovecot-lda"):
+                for s in sizes:
+                    if (agent, s) in results and (other, s) in results:
+                        print("  %s/%s at %d msgs: %.2f" % (agent, other, s, results[(agent, s)] / results[(other, s)]))
+        for s in sizes:
+            if ("vdelivery", s) in results and ("floor-durable", s) in results:
+                print("  vdelivery above the durable floor at %d msgs: %.2f ms" % (
+                    s, results[("vdelivery", s)] - results[("floor-durable", s)]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -61,12 +61,8 @@ void AsyncClient::dispatch() {
   if (dispatching_) return;  // the outer call's loop picks up new work
   dispatching_ = true;
   auto alive = alive_;
-  auto now = Clock::now();
   const auto& settings = client_.settings();
-  std::vector<Conn*> stale;
-  for (auto& c : conns_)
-    if (!c->busy && now - c->last_used >= settings.idle_interval) stale.push_back(c.get());
-  for (Conn* c : stale) close(c);
+  close_idle();
   std::vector<char> usable(settings.hosts.size());
   for (size_t h = 0; h < usable.size(); ++h) usable[h] = client_.host_usable(h);
   while (!queue_.empty()) {
@@ -320,6 +316,15 @@ void AsyncClient::release(Conn* c) {
   c->busy = false;
   ++c->uses;
   c->last_used = Clock::now();
+}
+
+// close_idle - sessions unused for idle_interval go.
+void AsyncClient::close_idle() {
+  auto now = Clock::now();
+  std::vector<Conn*> stale;
+  for (auto& c : conns_)
+    if (!c->busy && now - c->last_used >= client_.settings().idle_interval) stale.push_back(c.get());
+  for (Conn* c : stale) close(c);
 }
 
 void AsyncClient::close_idle_on(size_t host) {

@@ -44,6 +44,11 @@ class AsyncClient {
   // when no host is usable).
   void query(QueryBuilder build, Done done);
 
+  // close_idle - close sessions idle for the client's idle_interval (also
+  // done whenever a query is dispatched; a daemon calls this from a timer
+  // so an unused table does not hold connections forever).
+  void close_idle();
+
   // open_sessions - sessions currently open (busy or idle), for tests.
   size_t open_sessions() const { return conns_.size(); }
 

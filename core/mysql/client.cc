@@ -242,4 +242,11 @@ void Client::close_idle() {
   prune_idle_locked(Clock::now());
 }
 
+void Client::close_all_idle() {
+  std::lock_guard lock(mu_);
+  open_ -= static_cast<unsigned>(idle_.size());
+  idle_.clear();
+  cv_.notify_all();  // room for a new connection
+}
+
 }  // namespace core::mysql

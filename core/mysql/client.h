@@ -50,6 +50,8 @@ class Client {
   Result<QueryResult> query(const QueryBuilder& build);
   // close_idle - close connections unused for idle_interval.
   void close_idle();
+  // close_all_idle - close every idle connection now (shutdown).
+  void close_all_idle();
 
   const Settings& settings() const { return settings_; }
   const std::string& label() const { return label_; }

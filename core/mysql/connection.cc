@@ -116,6 +116,8 @@ std::optional<QueryError> Connection::query(const std::string& sql, QueryResult*
     } else if (mysql_field_count(db_) != 0) {
       // Rows were due but could not be read: the session is out of step, drop it.
       return QueryError{mysql_error(db_), true};
+    } else {
+      out->affected_rows += mysql_affected_rows(db_);
     }
     int next = mysql_next_result(db_);
     if (next == -1) break;

@@ -43,6 +43,7 @@ struct Settings {
 struct QueryResult {
   bool has_result_set = false;
   std::vector<std::vector<std::optional<std::string>>> rows;
+  unsigned long long affected_rows = 0;  // INSERT/UPDATE/DELETE: rows changed (blocking Connection only)
 };
 
 struct QueryError {

@@ -113,6 +113,15 @@ void raise_fd_limit() {
   }
 }
 
+// ShutdownHook - runs DaemonSpec::shutdown when serve() returns, before the
+// EventServer (declared earlier) frees its event_base.
+struct ShutdownHook {
+  const DaemonSpec& spec;
+  ~ShutdownHook() {
+    if (spec.shutdown) spec.shutdown();
+  }
+};
+
 // serve - everything after the config is known.
 int serve(Daemon& d) {
   const config::Config& cfg = *d.configs.back();
@@ -124,6 +133,7 @@ int serve(Daemon& d) {
   server.set_stdio(d.options.stdio);
   d.server = &server;
   SignalEvents signals(server.base(), &d);
+  ShutdownHook shutdown{d.spec};
   if (d.spec.init) {
     if (auto st = d.spec.init(server, cfg); !st) return fatal_line(d, st.error().text);
   }

@@ -1,7 +1,6 @@
 // event_server.cc - listeners, accept, timers and shutdown on one event_base.
 #include "core/server/event_server.h"
 
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -47,13 +46,7 @@ void refuse(Listener* l, int fd) {
 
 // adopt - serve the connected socket FD with L's session factory.
 void adopt(event_base* base, Listener* l, int fd, std::string peer) {
-  bufferevent* bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    ::close(fd);
-    log::warning("{}: cannot allocate a buffer for client; dropping it", l->address);
-    return;
-  }
-  auto conn = std::make_shared<StreamConnection>(l, bev, std::move(peer));
+  auto conn = std::make_shared<StreamConnection>(l, fd, std::move(peer));
   l->connections.emplace(conn.get(), conn);
   if (!conn->start(base)) conn->abort();
 }

@@ -108,6 +108,12 @@ struct DaemonSpec {
   std::function<Status(Server&, const config::Config&)> reload;
   // on_usr1 - SIGUSR1, e.g. log counters now.
   std::function<void()> on_usr1;
+  // shutdown - once the loop has ended and the workers have stopped (and
+  // also when init failed), before the event_base is freed: release what is
+  // bound to the loop, e.g. tables with non-blocking database sessions, so
+  // they close cleanly. Not called when a worker did not stop in time (the
+  // process then exits at once).
+  std::function<void()> shutdown = nullptr;
   size_t worker_threads = 4;  // submit() pool size (0 counts as 1)
 };
 

@@ -1,15 +1,25 @@
-// stream_connection.h - one accepted client on a libevent bufferevent, and
+// stream_connection.h - one accepted client on a non-blocking socket, and
 // the per-listener state it reports back to. Internal to core::server.
 //
+// I/O: plain read()/send() on the connection's descriptor with one libevent
+// event per descriptor: EV_READ|EV_PERSIST while reading, EV_WRITE added
+// only while output is queued. A reply is sent at once when nothing is
+// queued (one syscall, no event change), so a lockstep request/reply costs
+// one read and one send, and no epoll_ctl in steady state.
+//
 // Input: every read hands all unread bytes to Session::on_input and drops
-// the consumed prefix, looping while input is not paused. Unconsumed input
-// above ListenOptions::max_input logs a warning and closes; no complete
+// the consumed prefix, looping while input is not paused. At most
+// ListenOptions::max_input + 1 bytes are read ahead of the parser;
+// unconsumed input above max_input logs a warning and closes; no complete
 // request (nothing consumed) for idle_timeout closes silently; a client
-// that does not read its replies for idle_timeout is dropped too.
+// that does not read its replies for idle_timeout is dropped too (one
+// timer per connection, re-armed only when it fires, so a request costs
+// a clock read, not a timer update).
 //
 // Ownership: the Listener owns its live connections (shared_ptr); a
-// connection finishes (frees its bufferevent and session, leaves the
-// Listener) once closed. Handlers may keep weak_ptrs. Loop thread only.
+// connection finishes (closes its descriptor, frees its event and session,
+// leaves the Listener) once closed. Handlers may keep weak_ptrs. Loop
+// thread only.
 #pragma once
 
 #include <chrono>
@@ -20,7 +30,6 @@
 
 #include "core/server/server.h"
 
-struct bufferevent;
 struct event;
 struct evconnlistener;
 
@@ -44,7 +53,8 @@ struct Listener {
 
 class StreamConnection final : public Connection {
  public:
-  StreamConnection(Listener* listener, bufferevent* bev, std::string peer);
+  // StreamConnection - takes ownership of FD (closed when finished).
+  StreamConnection(Listener* listener, int fd, std::string peer);
   ~StreamConnection() override;
 
   // start - create the session and begin reading; false if the factory refused.
@@ -61,28 +71,41 @@ class StreamConnection final : public Connection {
   const std::string& listener() const override { return address_; }
 
  private:
-  static void on_read(bufferevent* bev, void* arg);
-  static void on_write(bufferevent* bev, void* arg);
-  static void on_event(bufferevent* bev, short what, void* arg);
-  static void on_idle(int fd, short what, void* arg);
+  using Clock = std::chrono::steady_clock;
+
+  static void on_io(int fd, short what, void* arg);
+  static void on_timer(int fd, short what, void* arg);
   static void on_resume(int fd, short what, void* arg);
 
+  void read_input();
+  void flush_output();
   void process();
-  void arm_idle();
-  void update_reading();
+  void update_events();
+  void arm_timer(Clock::time_point now);
+  size_t pending_output() const { return out_.size() - out_off_; }
   void finish();
 
   Listener* listener_;
-  bufferevent* bev_;
-  event* idle_ = nullptr;
+  int fd_;
+  event_base* base_ = nullptr;
+  event* io_ = nullptr;
+  short io_what_ = 0;  // what io_ is added with (0 = not added)
+  event* timer_ = nullptr;
   event* resume_ = nullptr;
   std::string peer_;
   std::string address_;  // a copy: the Listener may go before a handler's shared_ptr
   std::unique_ptr<Session> session_;
+  std::string in_;  // unread input from in_off_ on
+  size_t in_off_ = 0;
+  std::string out_;  // unsent output from out_off_ on
+  size_t out_off_ = 0;
+  Clock::time_point last_request_;   // last complete request or resume (idle timeout)
+  Clock::time_point last_progress_;  // output queued or partly sent (write timeout)
   bool paused_ = false;
   bool closing_ = false;  // close() called: flush output, then finish
-  bool closed_ = false;   // finished: no bufferevent any more
+  bool closed_ = false;   // finished: no descriptor any more
   bool eof_ = false;      // the client shut down its side
+  bool broken_ = false;   // a send failed: finish on the next loop turn
   bool in_process_ = false;
   bool output_full_ = false;  // too many unread replies: not reading until they drain
 };

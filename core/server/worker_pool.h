@@ -1,10 +1,10 @@
 // worker_pool.h - a fixed pool of threads for blocking work (table lookups),
 // whose completions run back on the event loop thread.
 //
-// submit(WORK, DONE): WORK runs on one of the pool's threads; DONE is then
-// queued (mutex-protected) and run on the loop thread of BASE, woken with
-// event_active() (libevent is made thread-aware with evthread_use_pthreads
-// before any event_base exists, see EventServer).
+// submit(WORK, DONE): WORK runs on one of the pool's threads (and its
+// captures are destroyed there); DONE is then queued (mutex-protected) and
+// run on the loop thread of BASE, which the pool wakes through its own
+// eventfd, once per batch of completions. DONEs run in completion order.
 //
 // Ownership: the pool's shared state is reference-counted and held by each
 // thread, so stop() may give up on a thread stuck in WORK (detach it)

@@ -32,6 +32,11 @@ class MysqlTable final : public Table {
   bool supports_async() const override { return async_ != nullptr; }
   void lookup_async(std::string_view raw_key, std::function<void(LookupResult)> done) override;
   void bind_loop(event_base* loop) { async_ = std::make_unique<mysql::AsyncClient>(client_, loop, kAsyncSessions); }
+  void close_idle() override {
+    client_.close_idle();
+    if (async_) async_->close_idle();
+  }
+  void shutdown() override;
 
  private:
   // prepare - fold KEY; an answer when no query is needed (filtered, empty, suppressed).
@@ -66,6 +71,16 @@ std::optional<LookupResult> MysqlTable::prepare(std::string_view raw_key, std::s
   const EscapeFn identity = [](std::string_view s) { return std::string(s); };
   if (!templates_.expand_query(key, identity)) return not_found();
   return std::nullopt;
+}
+
+// shutdown - end the loop-bound sessions (COM_QUIT, so the server logs no
+// aborted connection) and the idle pooled ones.
+void MysqlTable::shutdown() {
+  // Moved out first: destroying queued requests may release the last
+  // reference to a map that owns this table.
+  auto async = std::move(async_);
+  async.reset();
+  client_.close_all_idle();
 }
 
 // lookup - prepare, the blocking pooled query, then answer.

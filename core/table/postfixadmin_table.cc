@@ -57,6 +57,8 @@ class PostfixadminTable final : public Table {
       : label_(label), kind_(std::move(kind)), client_(std::move(label), std::move(settings)) {}
 
   LookupResult lookup(std::string_view raw_key) override;
+  void close_idle() override { client_.close_idle(); }
+  void shutdown() override { client_.close_all_idle(); }
 
  private:
   std::string label_;

@@ -43,6 +43,14 @@ LookupResult TableList::lookup(std::string_view key) {
   return not_found();
 }
 
+void TableList::close_idle() {
+  for (const auto& t : tables_) t->close_idle();
+}
+
+void TableList::shutdown() {
+  for (const auto& t : tables_) t->shutdown();
+}
+
 // split_specs - like split_list, but "inline:{ a=1, b=2 }" stays one item.
 std::vector<std::string> split_specs(std::string_view specs) {
   std::vector<std::string> out;

@@ -58,6 +58,15 @@ class Table {
   }
   // in_memory - true when lookup() never blocks (no I/O per lookup).
   virtual bool in_memory() const { return false; }
+  // close_idle - close database connections unused for the table's idle
+  // interval (mysql: idle_interval). Daemons call it from a timer, on the
+  // loop thread of a loop-bound table; it may block briefly (COM_QUIT).
+  virtual void close_idle() {}
+  // shutdown - close every database connection now, dropping asynchronous
+  // lookups still in flight unanswered (their DONE is destroyed, not
+  // called). For daemon shutdown, after the loop stopped and before its
+  // event_base is freed; lookup() still works afterwards (blocking).
+  virtual void shutdown() {}
   // name - "type:name" as the admin wrote it, for log lines.
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
@@ -97,6 +106,8 @@ class TableList final : public Table {
  public:
   explicit TableList(std::vector<std::unique_ptr<Table>> tables) : tables_(std::move(tables)) {}
   LookupResult lookup(std::string_view key) override;
+  void close_idle() override;
+  void shutdown() override;
   const std::vector<std::unique_ptr<Table>>& tables() const { return tables_; }
 
  private:

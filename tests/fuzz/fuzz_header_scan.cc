@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "vdelivery/header_scan.h"
-#include "vdelivery/maildirsize.h"
+#include "core/mailbox/maildirsize.h"
 
 namespace {
 void check(bool ok) {
@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(again.header_end == h.header_end && again.has_return_path == h.has_return_path &&
         again.delivered_to == h.delivered_to);
   if (size < (1u << 16)) {
-    auto m = vdelivery::parse_maildirsize(msg);
+    auto m = core::mailbox::parse_maildirsize(msg);
     if (!m.must_recount) check(m.usage.bytes >= 0 && m.usage.count >= 0);
   }
   return 0;

@@ -4,10 +4,17 @@ What: locating binaries, picking free loopback ports, waiting for a socket or
 a condition, killing a process we started, and one place that decides what a
 missing binary means (a clear failure in CI, a skip elsewhere if
 VMAILKIT_ALLOW_SKIP=1).
-Ownership: nothing here starts or owns a server. Not thread-safe.
-Errors: MissingTool (a needed program is not installed), TimeoutError.
+Process: one foreground program started in its own session with its
+output in a log file, stopped by its PID (SIGTERM, SIGKILL after a timeout);
+an atexit hook stops every Process still running unless detach()ed.
+make_cert(): a throwaway self-signed TLS key and certificate.
+Ownership: a Process owns its child; nothing else here starts a server.
+Not thread-safe.
+Errors: MissingTool (a needed program is not installed), TimeoutError,
+RuntimeError (a Process exited or did not get ready; with its log tail).
 """
 
+import atexit
 import os
 import signal
 import socket
@@ -162,6 +169,101 @@ def tail(path, n=4000):
             return f.read()[-n:].decode("utf-8", "replace")
     except OSError:
         return "(no %s)" % path
+
+
+def stop_popen(proc, timeout=10.0):
+    """SIGTERM a Popen we started, SIGKILL after TIMEOUT; its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def exit_problem(name, exit_status, text):
+    """Why a daemon's run did not end cleanly (non-zero exit after SIGTERM, a
+    sanitizer report in TEXT, its output), or None."""
+    if exit_status not in (0, None):
+        return "%s exit status %s after SIGTERM:\n%s" % (name, exit_status, text[-3000:])
+    for pat in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        if pat in text:
+            i = text.index(pat)
+            return "%s sanitizer report:\n%s" % (name, text[max(0, i - 200):i + 3000])
+    return None
+
+
+class Process:
+    """ARGV run in the foreground, output appended to LOGFILE; READY() (a
+    callable, optional) tells when it serves."""
+
+    def __init__(self, argv, logfile, ready=None, name=None, env=None):
+        self.argv, self.logfile, self.ready, self.env = list(argv), logfile, ready, env
+        self.name = name or os.path.basename(argv[0])
+        self.proc = None
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def start(self, timeout=20):
+        if self.running():
+            return self
+        with open(self.logfile, "ab") as out:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True, env=self.env)
+        _PROCESSES.add(self)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s:\n%s" % (self.name, self.proc.returncode, tail(self.logfile)))
+            return self.ready is None or self.ready()
+        try:
+            wait_for(ready, timeout, what="%s to serve (log %s)" % (self.name, self.logfile))
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, SIGKILL after TIMEOUT; the exit status (None if not started)."""
+        if self.proc is None:
+            return None
+        rc = stop_popen(self.proc, timeout)
+        self.proc = None
+        _PROCESSES.discard(self)
+        return rc
+
+    def detach(self):
+        """Leave it running after this Python process exits."""
+        _PROCESSES.discard(self)
+
+
+_PROCESSES = set()
+
+
+@atexit.register
+def _stop_processes():
+    for p in list(_PROCESSES):
+        try:
+            p.stop()
+        except Exception:  # noqa: BLE001 - best effort at interpreter exit
+            pass
+
+
+def make_cert(directory, cn="mx.vmailkit.test"):
+    """A throwaway self-signed RSA key and certificate in DIRECTORY: (key, cert)."""
+    key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+    r = run([require("openssl", "openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+             "-subj", "/CN=" + cn, "-days", "2", "-keyout", key, "-out", cert], timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("openssl req failed: %s" % (r.stdout + r.stderr))
+    os.chmod(key, 0o600)
+    return key, cert
 
 
 def _exit_on_sigterm(signum, _frame):

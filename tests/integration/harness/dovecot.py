@@ -7,7 +7,9 @@ Usage:
     dv.stop(); dv.cleanup()
 
 No listeners (protocols empty): doveadm talks to the auth and doveadm
-services over unix sockets in base_dir. Maildir++ layout (mail_location =
+services over unix sockets in base_dir. With imap_port=N it also serves
+IMAP (plaintext login, no TLS) on 127.0.0.1:N with the imap_quota plugin;
+a user's tuple may carry a third item, the password (default "secret"). Maildir++ layout (mail_location =
 maildir:~), the maildir quota backend, Trash ignored (as vdelivery's
 default vdelivery_trash_count = no). stop() kills the master by its PID.
 Errors: MissingTool when dovecot is not installed. Not thread-safe.
@@ -49,11 +51,30 @@ plugin {{
 """
 
 
+IMAP_CONF = """\
+listen = 127.0.0.1
+disable_plaintext_auth = no
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+protocol imap {{
+  mail_plugins = $mail_plugins imap_quota
+}}
+"""
+
+
 class Dovecot:
-    def __init__(self, users, uid, gid):
+    def __init__(self, users, uid, gid, imap_port=None):
         self.dovecot = common.require("dovecot", "dovecot-core")
         self.doveadm_bin = common.require("doveadm", "dovecot-core")
         self.users, self.uid, self.gid = users, uid, gid
+        self.imap_port = imap_port
         self.dir = None
         self.proc = None
 
@@ -67,16 +88,27 @@ class Dovecot:
         for d in ("run", "state"):
             os.makedirs(os.path.join(self.dir, d))
         with open(self.conf, "w") as f:
-            f.write(CONF.format(dir=self.dir))
+            conf = CONF.format(dir=self.dir)
+            if self.imap_port:
+                conf = conf.replace("protocols =\n", "protocols = imap\n")
+            f.write(conf)
+            if self.imap_port:
+                f.write(IMAP_CONF.format(port=self.imap_port))
         with open(os.path.join(self.dir, "users"), "w") as f:
-            for user, (home, rule) in self.users.items():
-                f.write("%s:{PLAIN}secret:%d:%d::%s::userdb_quota_rule=%s\n" % (user, self.uid, self.gid, home, rule))
+            for user, entry in self.users.items():
+                home, rule = entry[0], entry[1]
+                password = entry[2] if len(entry) > 2 else "secret"
+                f.write("%s:{PLAIN}%s:%d:%d::%s::userdb_quota_rule=%s\n"
+                        % (user, password, self.uid, self.gid, home, rule))
         self.proc = subprocess.Popen([self.dovecot, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         _RUNNING.add(self)
         common.wait_for(lambda: os.path.exists(os.path.join(self.dir, "run", "auth-userdb")), timeout,
                         what="dovecot auth-userdb socket (log: %s)" % common.tail(
                             os.path.join(self.dir, "dovecot.log")))
+        if self.imap_port:
+            common.wait_for(lambda: common.port_in_use(self.imap_port), timeout,
+                            what="dovecot IMAP on 127.0.0.1:%d" % self.imap_port)
         return self
 
     def doveadm(self, *args):

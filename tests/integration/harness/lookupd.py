@@ -156,13 +156,7 @@ class Lookupd:
         """SIGTERM the lookupd we started, SIGKILL after 10 s; returns its exit status."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            rc = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        rc = common.stop_popen(self.proc, 10)
         self.proc = None
         self.exit_status = rc
         _RUNNING.discard(self)
@@ -171,14 +165,7 @@ class Lookupd:
     def exit_problem(self):
         """After stop(): why the last run did not end cleanly (non-zero exit on
         SIGTERM, sanitizer report in its output), or None."""
-        text = self.log_text()
-        if self.exit_status not in (0, None):
-            return "lookupd exit status %s after SIGTERM:\n%s" % (self.exit_status, text[-3000:])
-        for pat in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            if pat in text:
-                i = text.index(pat)
-                return "lookupd sanitizer report:\n" + text[max(0, i - 200):i + 3000]
-        return None
+        return common.exit_problem("lookupd", self.exit_status, self.log_text())
 
     def stop_and_check(self):
         """stop(), then exit_problem(); cleanup() afterwards is still needed."""

@@ -6,6 +6,9 @@ mysql_*.cf files (from schema/postfix/ when present, else the queries of
 DOCUMENTS/POSTFIX_CONF.txt) with this server's connection values, the
 lookupd map layout built over them, and Postfix's own key search order for
 address maps (the reference answer lookupd must reproduce).
+create_domain() / create_mailbox() / create_alias() / create_alias_domain()
+insert rows as Postfix Admin 3.3's forms do (md5crypt passwords, maildir
+"domain/local/", quota in bytes, the mailbox's self-alias).
 Ownership: PfaStack owns its MariaDB and its .cf dir; Lookupd and Postfix
 instances are owned by the tests. Not thread-safe.
 Errors: MissingTool / RuntimeError from the harness modules.
@@ -86,9 +89,9 @@ def cf_body(name, db, hosts=None):
 class PfaStack:
     """MariaDB + fixtures + .cf files; see the module docstring."""
 
-    def __init__(self, tmp_root=None):
+    def __init__(self, tmp_root=None, fixtures=(FIXTURE,)):
         from .mariadb import MariaDB  # written by the "mysql" helper
-        self.db = MariaDB(schema=SCHEMA, fixtures=[FIXTURE], tmp_root=tmp_root)
+        self.db = MariaDB(schema=SCHEMA, fixtures=list(fixtures), tmp_root=tmp_root)
         self.dir = None
         self.tmp_root = tmp_root
         self.cf = {}
@@ -137,6 +140,60 @@ def _stop_all():
             st.cleanup()
         except Exception:  # noqa: BLE001 - best effort at interpreter exit
             pass
+
+
+QUOTA_MULTIPLIER = 1024000  # Postfix Admin's $CONF['quota_multiplier']: MB -> bytes
+
+
+def sql_string(value):
+    """VALUE as a MariaDB string literal."""
+    return "'%s'" % str(value).replace("\\", "\\\\").replace("'", "\\'")
+
+
+def md5crypt(password):
+    """Postfix Admin 3.3's default $CONF['encrypt'] = 'md5crypt' ($1$salt$hash)."""
+    r = common.run([common.require("openssl", "openssl"), "passwd", "-1", "-stdin"],
+                   input_bytes=password.encode() + b"\n")
+    if r.returncode != 0:
+        raise RuntimeError("openssl passwd failed: " + r.stderr)
+    return r.stdout.strip()
+
+
+def create_domain(db, domain, description="", aliases=0, mailboxes=0, maxquota_mb=0, quota_mb=0):
+    """The row Postfix Admin's "New Domain" form inserts (transport virtual)."""
+    db.sql("INSERT INTO domain (domain, description, aliases, mailboxes, maxquota, quota, transport, backupmx, "
+           "created, modified, active) VALUES (%s, %s, %d, %d, %d, %d, 'virtual', 0, NOW(), NOW(), 1);"
+           % (sql_string(domain.lower()), sql_string(description), aliases, mailboxes, maxquota_mb, quota_mb))
+
+
+def create_mailbox(db, username, password, name="", quota_mb=0, quota_bytes=None):
+    """The rows Postfix Admin's "Add Mailbox" inserts: the mailbox (md5crypt,
+    maildir "domain/local/", quota MB * 1024000 bytes) and its self-alias."""
+    username = username.lower()
+    local, domain = username.split("@", 1)
+    quota = quota_bytes if quota_bytes is not None else quota_mb * QUOTA_MULTIPLIER
+    db.sql("INSERT INTO mailbox (username, password, name, maildir, quota, local_part, domain, created, modified, "
+           "active) VALUES (%s, %s, %s, %s, %d, %s, %s, NOW(), NOW(), 1);\n"
+           "INSERT INTO alias (address, goto, domain, created, modified, active) "
+           "VALUES (%s, %s, %s, NOW(), NOW(), 1);"
+           % (sql_string(username), sql_string(md5crypt(password)), sql_string(name),
+              sql_string("%s/%s/" % (domain, local)), quota, sql_string(local), sql_string(domain),
+              sql_string(username), sql_string(username), sql_string(domain)))
+
+
+def create_alias(db, address, gotos):
+    """An alias row ("Add Alias"; address "@domain" is a catch-all); GOTOS joined with ','."""
+    address = address.lower()
+    db.sql("INSERT INTO alias (address, goto, domain, created, modified, active) VALUES (%s, %s, %s, NOW(), NOW(), 1) "
+           "ON DUPLICATE KEY UPDATE goto = VALUES(goto), modified = NOW();"
+           % (sql_string(address), sql_string(",".join(gotos)), sql_string(address.split("@", 1)[1])))
+
+
+def create_alias_domain(db, alias_domain, target_domain):
+    """"Add Alias Domain": the alias domain's domain row and the alias_domain row."""
+    create_domain(db, alias_domain, "alias of " + target_domain)
+    db.sql("INSERT INTO alias_domain (alias_domain, target_domain, created, modified, active) "
+           "VALUES (%s, %s, NOW(), NOW(), 1);" % (sql_string(alias_domain.lower()), sql_string(target_domain.lower())))
 
 
 NO_SPLIT = ("postmaster", "mailer-daemon", "double-bounce")

@@ -109,13 +109,7 @@ class Saslcheck:
     def stop(self):
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            rc = self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        rc = common.stop_popen(self.proc, 10)
         self.proc = None
         self.exit_status = rc
         _RUNNING.discard(self)
@@ -125,14 +119,8 @@ class Saslcheck:
         """stop(); then why the run did not end cleanly (exit status after
         SIGTERM, a sanitizer report in its output), or None."""
         self.stop()
-        text = self.log_text() if self.dir else ""
-        if getattr(self, "exit_status", 0) not in (0, None):
-            return "saslcheck exit status %s after SIGTERM:\n%s" % (self.exit_status, text[-3000:])
-        for pat in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
-            if pat in text:
-                i = text.index(pat)
-                return "saslcheck sanitizer report:\n" + text[max(0, i - 200):i + 3000]
-        return None
+        return common.exit_problem("saslcheck", getattr(self, "exit_status", None),
+                                   self.log_text() if self.dir else "")
 
     def cleanup(self):
         """stop() and remove the temp dir; returns stop_and_check()'s verdict."""

@@ -78,3 +78,54 @@ TEST_CASE("success reply cannot be forged by values", "[unit]") {
   auto r = saslcheck::authdaemon_success({{"UID", "5000"}, {"NAME", "Joe\nFAIL"}});
   CHECK(r == "UID=5000\nNAME=Joe?FAIL\n.\n");
 }
+
+TEST_CASE("PASSWD as authtest sends it; fields split on TAB only", "[unit]") {
+  std::string req = "PASSWD imap\tjoe@example.com\told pw=1\tnew pw\n";
+  auto p = parse_authdaemon(req + "junk");
+  REQUIRE(p.kind == Kind::Request);
+  CHECK(p.consumed == req.size());
+  CHECK(p.request.command == AuthdaemonRequest::Command::Passwd);
+  CHECK(p.request.invalid.empty());
+  CHECK(p.request.service == "imap");
+  CHECK(p.request.user == "joe@example.com");
+  CHECK(p.request.password == "old pw=1");
+  CHECK(p.request.new_password == "new pw");
+  CHECK(parse_authdaemon("PASSWD imap\tjoe\told\tne").kind == Kind::NeedMore);
+}
+
+TEST_CASE("unusable PASSWD requests are answered FAIL, not dropped", "[unit]") {
+  struct {
+    std::string in, want_invalid;
+  } cases[] = {
+      {"PASSWD imap\tjoe\told\n", "PASSWD request with fewer than 4 fields"},
+      {"PASSWD imap\tjoe\told\tnew\textra\n", "PASSWD request with more than 4 fields"},
+      {"PASSWD imap\tjoe\t\tnew\n", "PASSWD request with an empty field"},
+      {"PASSWD imap\tjoe\told\t\n", "PASSWD request with an empty field"},
+      {std::string("PASSWD imap\tjoe\to\x01ld\tnew\n"), "control character in PASSWD request"},
+      {"PASSWD imap\tjoe\told\tn\rew\n", "control character in PASSWD request"},
+      {"PASSWD\n", "PASSWD request with fewer than 4 fields"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.in);
+    auto p = parse_authdaemon(c.in);
+    REQUIRE(p.kind == Kind::Request);
+    CHECK(p.request.command == AuthdaemonRequest::Command::Passwd);
+    CHECK(p.request.invalid == c.want_invalid);
+    CHECK(p.request.invalid.find("old") == std::string::npos);  // no client data in the reason
+  }
+}
+
+TEST_CASE("ENUMERATE, and the listing line format", "[unit]") {
+  auto p = parse_authdaemon("ENUMERATE\n");
+  REQUIRE(p.kind == Kind::Request);
+  CHECK(p.request.command == AuthdaemonRequest::Command::Enumerate);
+  CHECK(p.consumed == 10);
+  CHECK(parse_authdaemon("ENUMERATE").kind == Kind::NeedMore);
+  CHECK(parse_authdaemon("ENUMERATE all\n").kind == Kind::Error);
+  CHECK(parse_authdaemon("enumerate\n").kind == Kind::Error);
+  CHECK(saslcheck::authdaemon_enumerate_line("joe@example.com", "5000", "5000", "/var/vmail",
+                                             "/var/vmail/example.com/joe/", "") ==
+        "joe@example.com\t5000\t5000\t/var/vmail\t/var/vmail/example.com/joe/\t\n");
+  CHECK(saslcheck::authdaemon_enumerate_line("a\tb", "1", "2", "/h", "m\nFAIL", "x\r") ==
+        "a?b\t1\t2\t/h\tm?FAIL\tx?\n");
+}

@@ -8,10 +8,11 @@
 #include "core/log/log.h"
 #include "tests/unit/vdelivery/temp_maildir.h"
 #include "vdelivery/deliver.h"
-#include "vdelivery/maildirsize.h"
+#include "core/mailbox/maildirsize.h"
 
 using namespace vdelivery;
 using namespace vdelivery_test;
+using core::mailbox::parse_maildirsize;
 
 namespace {
 

@@ -40,3 +40,28 @@ TEST_CASE("vdelivery settings: values and errors", "[unit]") {
   CHECK_FALSE(load("mailbox_base = /m\nmailbox_maps = static:x/\nvdelivery_quota_warning_percent = 101\n"));
   CHECK_FALSE(load("mailbox_base = /m\nmailbox_maps = static:x/\nvdelivery_overquota_bounce = maybe\n"));
 }
+
+TEST_CASE("vdelivery settings: vacation parameters", "[unit]") {
+  const std::string base = "mailbox_base = /m\nmailbox_maps = static:x/\n";
+  auto s = load(base);
+  REQUIRE(s);
+  CHECK_FALSE(s->vacation);
+  CHECK(s->vacation_require_to);
+  CHECK_FALSE(s->vacation_iso2022jp);
+  CHECK(s->sendmail_path == "/usr/sbin/sendmail");
+  CHECK(s->vacation_timeout == std::chrono::seconds(30));
+  s = load(base +
+           "vdelivery_vacation = yes\nvdelivery_vacation_database = /etc/postfix/mysql_vacation.cf\n"
+           "vdelivery_vacation_charset = ISO-2022-JP\nvdelivery_vacation_require_to = no\n"
+           "vdelivery_sendmail_path = /usr/sbin/sendmail -C /etc/pf2\n");
+  REQUIRE(s);
+  CHECK(s->vacation);
+  CHECK(s->vacation_database == "/etc/postfix/mysql_vacation.cf");
+  CHECK(s->vacation_iso2022jp);
+  CHECK_FALSE(s->vacation_require_to);
+  CHECK(s->sendmail_path == "/usr/sbin/sendmail -C /etc/pf2");
+  CHECK_FALSE(load(base + "vdelivery_vacation = yes\n"));  // no database
+  CHECK_FALSE(load(base + "vdelivery_vacation_charset = shift_jis\n"));
+  CHECK_FALSE(load(base + "vdelivery_sendmail_path = sendmail\n"));
+  CHECK_FALSE(load(base + "vdelivery_vacation_timeout = 0\n"));
+}
