@@ -152,7 +152,10 @@ class Bench:
         """STACK is vmailkit, virtual or lda; vmailkit may carry diagnostic
         variants: vmailkit:maxproc=N (master.cf process limit of the pipe
         entry), vmailkit:conc=N (vdelivery_destination_concurrency_limit),
-        vmailkit:nofsync (vdelivery_fsync = no), joined by '+'."""
+        vmailkit:nofsync (vdelivery_fsync = no), vmailkit:wrap (vdelivery
+        started through /usr/bin/env: the cost of one more exec),
+        vmailkit:nodirsync (through env with LD_PRELOAD=skip_dir_fsync.so:
+        only the file is fsynced, as virtual(8) does), joined by '+'."""
         stack, _, variant = stack.partition(":")
         opts = dict(v.partition("=")[::2] for v in variant.split("+") if v)
         proxy = lambda names: ", ".join("proxy:" + self.cf[n] for n in names)  # noqa: E731
@@ -180,6 +183,11 @@ class Bench:
             vd = os.path.join(common.build_dir(), "vdelivery", "vdelivery")
             extra = master.replace("user=vmail", "user=" + USER).replace(
                 "argv=/usr/local/bin/vdelivery", "argv=%s -c %s" % (vd, etc))
+            if "wrap" in opts or "nodirsync" in opts:
+                env = ["/usr/bin/env", "VMK_BENCH=1"]
+                if "nodirsync" in opts:
+                    env.append("LD_PRELOAD=" + self.shim())
+                extra = extra.replace("argv=" + vd, "argv=%s %s" % (" ".join(env), vd))
             if "maxproc" in opts:
                 extra = re.sub(r"^(vdelivery\s+unix(\s+\S+){4}\s+)-", r"\g<1>" + opts["maxproc"], extra)
                 assert opts["maxproc"] in extra.split("\n")[0], extra
@@ -203,6 +211,15 @@ class Bench:
                          "  -f ${sender} -a ${original_recipient} -d ${recipient}\n"
                          % (USER, LDA, self.dovecot.conf, self.lda_log))
         return Postfix(main=main, master_extra=extra, tmp_root=self.work)
+
+    def shim(self):
+        """Build bench/stack/skip_dir_fsync.c once (diagnostic variant only)."""
+        so = os.path.join(self.work, "skip_dir_fsync.so")
+        if not os.path.exists(so):
+            subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", so, os.path.join(HERE, "skip_dir_fsync.c"), "-ldl"],
+                           check=True)
+            os.chmod(so, 0o755)
+        return so
 
     def run_stack(self, stack):
         a = self.args
@@ -286,7 +303,8 @@ def main():
         print("%-4s %-22s %8s %9s %8s %8s %9s" % ("run", "stack", "msgs/s", "inject_s", "total_s", "sql/msg",
                                                    "agent_ms"))
         for run in range(1, args.runs + 1):
-            for s in stacks:
+            k = (run - 1) % len(stacks)  # rotate the order: load drifts over a run
+            for s in stacks[k:] + stacks[:k]:
                 r = b.run_stack(s)
                 results[s].append(r)
                 print("%-4d %-22s %8.1f %9.2f %8.2f %8.2f %9.1f%s" % (

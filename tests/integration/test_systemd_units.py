@@ -9,7 +9,7 @@ statically and their sandbox is imitated by hand:
 * `systemd-analyze security --offline=yes` rates each unit at most 3.0;
 * every unit has the settings the design needs (Type=simple, the privilege
   drop in ExecStart, ProtectSystem=strict, ...);
-* lookupd and saslcheck started as the units start them: as root with only
+* lookupd, saslcheck and policyd started as the units start them: as root with only
   the unit's CapabilityBoundingSet and no_new_privs (setpriv), listening in a
   postfix-owned 0700 "private" directory: the PID we started keeps running
   (no fork, so Type=simple is right), answers, has dropped to the user with
@@ -235,6 +235,23 @@ class Sandboxed(unittest.TestCase):
         self.assertEqual(authdaemon_auth(sock, "joe@example.com", "wrong"), b"FAIL\n")
         self.check_reload_and_stop()
 
+    def test_policyd_under_unit_caps(self):
+        if built("policyd") is None:
+            raise common.MissingTool("policyd not built")
+        sock = os.path.join(self.private, "vmailkit-policyd")
+        self.start("policyd", {"policyd_listen": "unix:" + sock, "policyd_socket_owner": "postfix",
+                               "policyd_mynetworks": "127.0.0.0/8",
+                               "policyd_local_domains": "inline:{example.com=1}",
+                               "policyd_sender_login_maps": "inline:{joe@example.com=joe@example.com}"},
+                   unit_caps("vmailkit-policyd"))
+        self.check_running_daemon(sock)
+        self.assertEqual(os.stat(sock).st_uid, pwd.getpwnam("postfix").pw_uid, "policyd_socket_owner")
+        inside = policy_request(sock, "127.0.0.1", "someone@elsewhere.test")
+        outside = policy_request(sock, "192.0.2.1", "someone@elsewhere.test")
+        self.assertRegex(inside, r"^action=OK\b")
+        self.assertRegex(outside, r"^action=554 5\.7\.1 ")
+        self.check_reload_and_stop()
+
     def test_bind_needs_dac_override(self):
         sock = os.path.join(self.private, "vmailkit-lookupd")
         caps = [c for c in unit_caps("vmailkit-lookupd") if c != "dac_override"]
@@ -259,6 +276,27 @@ def authdaemon_auth(path, user, password, service="smtp"):
                 break
             out += chunk
         return out
+    finally:
+        s.close()
+
+
+def policy_request(path, client, recipient):
+    """One Postfix policy delegation request (RCPT stage); the action line."""
+    req = ("request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
+           "client_address=%s\nclient_name=unknown\nhelo_name=client.test\n"
+           "sender=a@client.test\nrecipient=%s\nsasl_username=\n\n" % (client, recipient))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    try:
+        s.connect(path)
+        s.sendall(req.encode())
+        out = b""
+        while not out.endswith(b"\n\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+        return out.decode().strip()
     finally:
         s.close()
 
