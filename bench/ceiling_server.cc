@@ -10,7 +10,8 @@
 // ignored: every name answers from the one hash. Stops on SIGTERM/SIGINT.
 // --io=raw (default, the ceiling): a persistent EV_READ event per client,
 // read() and write() directly, EV_WRITE armed only when a write is short.
-// --io=bufferevent: one bufferevent per client, as core::server does; each
+// --io=bufferevent: one bufferevent per client, as core::server did until
+// 2026-11-27 (it now does what --io=raw does); each
 // reply then costs extra epoll_ctl calls and a loop pass for the write.
 #include <arpa/inet.h>
 #include <event2/buffer.h>

@@ -22,7 +22,9 @@ constexpr size_t kReadChunk = 16384;
 // Consumed input kept in front of unread bytes before it is moved away.
 constexpr size_t kCompactAt = 4096;
 
-bool transient(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
+bool transient(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
 
 }  // namespace
 
@@ -234,8 +236,8 @@ void StreamConnection::arm_timer(Clock::time_point now) {
   auto deadline = now + timeout;
   if (!paused_ && !closing_) deadline = std::min(deadline, last_request_ + timeout);
   if (pending_output() > 0) deadline = std::min(deadline, last_progress_ + timeout);
-  auto us = std::max<long long>(
-      std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count(), 1000);
+  auto us = std::max<long long>(std::chrono::duration_cast<std::chrono::microseconds>(deadline - now).count(),
+                                1000);
   timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
   evtimer_add(timer_, &tv);
 }
