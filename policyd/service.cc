@@ -19,7 +19,10 @@ State& state = *new State;
 
 std::string names(const CheckList& checks) {
   std::string out;
-  for (const auto& c : checks) out += (out.empty() ? "" : " ") + std::string(c->name());
+  for (const auto& c : checks) {
+    if (!out.empty()) out += ' ';
+    out += c->name();
+  }
   return out.empty() ? "none" : out;
 }
 
