@@ -158,8 +158,10 @@ std::string authdaemon_enumerate_line(std::string_view name, std::string_view ui
                                       std::string_view home, std::string_view maildir,
                                       std::string_view options) {
   std::string out;
+  bool first = true;  // not out.empty(): an empty first field still needs its tab
   for (std::string_view v : {name, uid, gid, home, maildir, options}) {
-    if (!out.empty()) out += '\t';
+    if (!first) out += '\t';
+    first = false;
     for (char c : v) out += (c == '\t' || c == '\n' || c == '\r' || c == '\0') ? '?' : c;
   }
   out += '\n';

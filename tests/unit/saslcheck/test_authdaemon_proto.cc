@@ -128,4 +128,6 @@ TEST_CASE("ENUMERATE, and the listing line format", "[unit]") {
         "joe@example.com\t5000\t5000\t/var/vmail\t/var/vmail/example.com/joe/\t\n");
   CHECK(saslcheck::authdaemon_enumerate_line("a\tb", "1", "2", "/h", "m\nFAIL", "x\r") ==
         "a?b\t1\t2\t/h\tm?FAIL\tx?\n");
+  // Found by fuzz_authdaemon: an empty first field still keeps six fields.
+  CHECK(saslcheck::authdaemon_enumerate_line("", "1", "2", "", "", "") == "\t1\t2\t\t\t\n");
 }
